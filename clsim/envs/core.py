@@ -1,0 +1,146 @@
+"""Records shared by every world, and the registry of world families.
+
+A *world family* (household, navigation, text worlds…) knows how to make tasks, how to
+replay them in its Gymnasium environment and how its expert solves them. Streams,
+learners and evaluators only ever see the records defined here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+SPLITS = ("train", "seen", "unseen")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One instruction-following problem, replayable from its fields alone."""
+
+    family: str
+    behavior: str
+    environment: str
+    scene: str
+    split: str
+    goal: Mapping[str, Any] = field(hash=False)
+    instruction: str
+    steps: tuple[str, ...]
+    seed: int
+
+    def __post_init__(self) -> None:
+        if self.split not in SPLITS:
+            raise ValueError(f"Task.split must be one of {SPLITS}, got {self.split!r}")
+
+    @property
+    def id(self) -> str:
+        """A stable content hash: the same task has the same id on every machine."""
+        payload = json.dumps(self.to_dict(), sort_keys=True).encode()
+        return hashlib.sha1(payload).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["goal"] = dict(self.goal)
+        record["steps"] = list(self.steps)
+        return record
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> Task:
+        return cls(**{**record, "goal": dict(record["goal"]), "steps": tuple(record["steps"])})
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the expert saw and chose at one time step."""
+
+    observation: str
+    candidates: tuple[str, ...]
+    action: int
+
+    @property
+    def action_text(self) -> str:
+        return self.candidates[self.action]
+
+
+@dataclass(frozen=True)
+class Episode:
+    """The learner's view of a demonstration: no task type, scene type or segment label.
+
+    Learners receive only these, so a stream cannot leak task boundaries through metadata.
+    """
+
+    uid: str
+    instruction: str
+    steps: tuple[Step, ...]
+
+    def observations(self) -> list[dict[str, Any]]:
+        """The steps as environment observations, the form agents score."""
+        return [
+            {"instruction": self.instruction, "observation": s.observation, "candidates": s.candidates}
+            for s in self.steps
+        ]
+
+    def actions(self) -> list[int]:
+        return [s.action for s in self.steps]
+
+
+@dataclass(frozen=True)
+class Demonstration:
+    """A task plus the expert's trajectory through it."""
+
+    task: Task
+    steps: tuple[Step, ...]
+
+    def episode(self) -> Episode:
+        return Episode(uid=self.task.id, instruction=self.task.instruction, steps=self.steps)
+
+
+class WorldFamily(Protocol):
+    """What a world must provide for streams, agents and the evaluator."""
+
+    name: str
+    env_id: str
+    behaviors: tuple[str, ...]
+    environments: tuple[str, ...]
+
+    def allowed(self, behavior: str, environment: str) -> bool: ...
+
+    def make_tasks(
+        self, behavior: str, environment: str, split: str, count: int, seed: int
+    ) -> list[Task]: ...
+
+    def demonstrate(self, task: Task) -> Demonstration: ...
+
+    def make_env(self, **kwargs: Any) -> Any: ...
+
+    def vocabulary(self) -> list[str]: ...
+
+
+_FAMILIES: dict[str, Callable[[], WorldFamily]] = {}
+_INSTANCES: dict[str, WorldFamily] = {}
+
+
+def register_family(name: str, factory: Callable[[], WorldFamily]) -> None:
+    _FAMILIES[name] = factory
+
+
+def family_names() -> list[str]:
+    return sorted(_FAMILIES)
+
+
+def get_family(name: str) -> WorldFamily:
+    """The world family called `name`; one shared instance per process."""
+    if name not in _FAMILIES:
+        raise ValueError(f"unknown world {name!r}; available worlds: {', '.join(family_names())}")
+    if name not in _INSTANCES:
+        _INSTANCES[name] = _FAMILIES[name]()
+    return _INSTANCES[name]
+
+
+def choose(name: str, value: str, allowed: Sequence[str]) -> str:
+    """Return `value` if it is allowed, else raise an error naming it and the allowed values."""
+    if value not in allowed:
+        raise ValueError(f"unknown {name} {value!r}; allowed: {', '.join(allowed)}")
+    return value

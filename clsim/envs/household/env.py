@@ -1,0 +1,163 @@
+"""Gymnasium environment of the embedded ALFRED-style household world."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from ..core import Task
+from .catalogue import TASK_SCENES, TASK_TYPES
+from .expert import next_action
+from .goals import goal_conditions
+from .layout import SEEN_LAYOUTS
+from .tasks import build_world, make_task, run_expert
+from .world import STOP
+
+CHARSET = string.ascii_letters + string.digits + " .,:()'-_!?"
+MAX_CANDIDATES = 64
+
+
+class HouseholdEnv(gym.Env):
+    """ALFRED-style household tasks with language instructions and text observations.
+
+    ## Description
+    A procedural household (kitchen, living room, bedroom, bathroom; 30 seeded layouts each,
+    26–30 unseen) on a grid of floor cells, with ALFRED's object and receptacle types, their
+    affordances and state changes (heat, cool, clean, slice, toggle, open).
+
+    ## Mission/Instruction
+    One of ALFRED's 7 task types, e.g. "put a chilled apple on the counter .", plus
+    step-by-step directives in ``Task.steps``.
+
+    ## Action Space
+    ``Discrete(64)``: an index into ``observation["candidates"]`` (ALFRED's low-level actions
+    MoveAhead, RotateLeft/Right, LookUp/Down, the interactions admissible with the station
+    in reach, and Stop). ``info["action_mask"]`` marks valid indices. An invalid index or
+    action string fails in-world with feedback, never raises; see :class:`TextActions`.
+
+    ## Observation
+    Dict of ``instruction`` (str), ``observation`` (text rendering of the agent's state and
+    every station with its egocentric offset and visible contents) and ``candidates``
+    (tuple of action strings).
+
+    ## Rewards
+    The fraction of goal conditions newly met by the step (negative if undone), plus 1 for
+    stopping with every goal condition met.
+
+    ## Termination
+    Terminates on Stop. Truncates after ``max_steps`` actions or ``max_fails`` failed actions
+    (ALFRED ends episodes after 10 failed API actions).
+
+    ## Registered Configurations
+    ``clsim/Household-v0``. ``reset(options={"task": task})`` replays a given task; without
+    one, a training task is drawn from the seed.
+    """
+
+    metadata = {"render_modes": ["ansi"]}
+
+    def __init__(self, max_steps: int = 100, max_fails: int = 10, render_mode: str | None = None) -> None:
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        self.max_steps, self.max_fails, self.render_mode = max_steps, max_fails, render_mode
+        text = spaces.Text(max_length=8192, charset=CHARSET)
+        self.observation_space = spaces.Dict({
+            "instruction": text,
+            "observation": text,
+            "candidates": spaces.Sequence(spaces.Text(max_length=128, charset=CHARSET)),
+        })
+        self.action_space = spaces.Discrete(MAX_CANDIDATES)
+        self.task: Task | None = None
+        self._expert_lengths: dict[str, int] = {}
+
+    # ----- gymnasium API ---------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        task = (options or {}).get("task")
+        if task is None:
+            task = self._random_task()
+        self.task = task
+        self.world = build_world(task.scene, task.behavior, task.goal, task.seed)
+        self.steps = self.fails = 0
+        self.feedback = ""
+        self.met, self.total = goal_conditions(self.world, task.behavior, task.goal)
+        if task.id not in self._expert_lengths:
+            trace = run_expert(self.world.copy(), task.behavior, task.goal)
+            self._expert_lengths[task.id] = len(trace)
+        return self._observation(), self._info(done=False)
+
+    def step(self, action: int | str):
+        assert self.task is not None, "call reset() before step()"
+        candidates = self.world.candidates()
+        if isinstance(action, str):
+            text = action
+        elif 0 <= int(action) < len(candidates):
+            text = candidates[int(action)]
+        else:
+            text = f"<invalid index {int(action)}>"
+        self.steps += 1
+        failure = None if text == STOP else self.world.act(text)
+        self.feedback = "" if failure is None else f"{text} failed : {failure} ."
+        self.fails += failure is not None
+        met, _ = goal_conditions(self.world, self.task.behavior, self.task.goal)
+        reward = (met - self.met) / self.total
+        self.met = met
+        terminated = text == STOP and failure is None
+        if terminated and met == self.total:
+            reward += 1.0
+        truncated = not terminated and (self.steps >= self.max_steps or self.fails >= self.max_fails)
+        return self._observation(), reward, terminated, truncated, self._info(terminated or truncated)
+
+    def render(self) -> str | None:
+        if self.render_mode == "ansi" and self.task is not None:
+            obs = self._observation()
+            return f"{obs['instruction']}\n{obs['observation']}\n" + "\n".join(
+                f"  [{i}] {c}" for i, c in enumerate(obs["candidates"]))
+        return None
+
+    # ----- helpers -----------------------------------------------------------------------
+    def _random_task(self) -> Task:
+        rng = self.np_random
+        behavior = TASK_TYPES[rng.integers(len(TASK_TYPES))]
+        scenes = TASK_SCENES[behavior]
+        scene = f"{scenes[rng.integers(len(scenes))]}-{SEEN_LAYOUTS[rng.integers(len(SEEN_LAYOUTS))]:02d}"
+        return make_task(behavior, scene, "train", int(rng.integers(2**31)))
+
+    def _observation(self) -> dict[str, Any]:
+        text = self.world.render()
+        return {
+            "instruction": self.task.instruction,
+            "observation": f"{self.feedback} {text}" if self.feedback else text,
+            "candidates": tuple(self.world.candidates()),
+        }
+
+    def _info(self, done: bool) -> dict[str, Any]:
+        n = len(self.world.candidates())
+        mask = np.zeros(MAX_CANDIDATES, dtype=np.int8)
+        mask[:n] = 1
+        info = {
+            "goal_conditions": (self.met, self.total),
+            "success": self.met == self.total,
+            "action_mask": mask,
+            "steps": self.steps,
+            "fails": self.fails,
+            "expert_length": self._expert_lengths[self.task.id],
+            "task_id": self.task.id,
+        }
+        if not done:
+            info["expert_action"] = next_action(self.world, self.task.behavior, self.task.goal)[0]
+        return info
+
+
+class TextActions(gym.ActionWrapper):
+    """Accept action strings (e.g. ``"PickupObject apple 1"``) instead of candidate indices."""
+
+    def __init__(self, env: gym.Env) -> None:
+        super().__init__(env)
+        self.action_space = spaces.Text(max_length=128, charset=CHARSET)
+
+    def action(self, action: str) -> str:
+        return action

@@ -1,0 +1,177 @@
+"""The expert: a reactive planner over the world state.
+
+From any state it picks the next subgoal by regressing the task's goal (what is still
+missing, what is held, where the targets are), then reaches it with shortest-path
+navigation over poses. Because it plans from the state rather than replaying a script, it
+also gives the correct action after a learner's mistakes (``info["expert_action"]``).
+
+Each action comes with the ALFRED-style high-level subgoal it serves (GotoLocation,
+PickupObject, HeatObject, …); merged runs of subgoals become the step-by-step directives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .goals import STATE_CHANGE, goal_conditions, in_receptacle, targets
+from .layout import Station
+from .world import HAND, STOP, Thing, World
+
+Subgoal = tuple[str, ...]
+Decision = tuple[str, Subgoal]
+APPLIANCE = {"hot": "microwave", "cold": "fridge", "clean": "sinkbasin"}
+VERB = {"hot": "heat", "cold": "cool", "clean": "clean"}
+_NAV_ORDER = ("MoveAhead", "RotateLeft", "RotateRight")
+
+
+def _distance(world: World, station: Station) -> int:
+    return world.layout.distances(station.name).get(world.pose, 10**6)
+
+
+def _nearest(world: World, stations: list[Station]) -> Station:
+    return min(stations, key=lambda s: (_distance(world, s), s.name))
+
+
+def goto(world: World, station: Station) -> str | None:
+    """Next navigation action towards facing `station` at its height; None once there."""
+    layout = world.layout
+    if layout.faced_station(world.pose) is station:
+        height = station.type.height
+        if world.horizon == height:
+            return None
+        return "LookUp" if world.horizon > height else "LookDown"
+    dist = layout.distances(station.name)
+    here = dist[world.pose]
+    for verb in _NAV_ORDER:
+        pose = layout.moved(world.pose, verb)
+        if pose is not None and dist.get(pose) == here - 1:
+            return verb
+    raise RuntimeError(f"no path to {station.name} from {world.pose}")  # layouts are connected
+
+
+def _at(world: World, station: Station, action: str, subgoal: Subgoal) -> Decision:
+    """Go to `station`, open it if it must be open, then do `action`."""
+    nav = goto(world, station)
+    if nav is not None:
+        return nav, ("goto", station.kind)
+    needs_open = action.startswith(("PickupObject", "PutObject", "SliceObject"))
+    if needs_open and not world.is_open(station):
+        return f"OpenObject {station.name}", subgoal
+    return action, subgoal
+
+
+def _acquire(world: World, things: list[Thing]) -> Decision:
+    """Pick up the nearest of `things`, preferring ones in plain sight."""
+    if world.held is not None:
+        return _put_away(world)
+    def key(t: Thing) -> tuple[bool, int, str]:
+        station = world.station_of(t)
+        return (not world.is_open(station), _distance(world, station), t.name)
+    thing = min(things, key=key)
+    return _at(world, world.station_of(thing), f"PickupObject {thing.name}", ("pickup", thing.kind))
+
+
+def _deliver(world: World, kind: str) -> Decision:
+    held = world.held
+    stations = [s for s in world.layout.stations if s.kind == kind and s.type.accepts(held.type)]
+    station = _nearest(world, stations)
+    return _at(world, station, f"PutObject {station.name}", ("put", held.kind, kind))
+
+
+def _put_away(world: World, avoid: str | None = None) -> Decision:
+    """Free the hand on the nearest plain surface that is not the goal receptacle."""
+    held = world.held
+    def fits(s: Station) -> bool:
+        t = s.type
+        return (t.accepts(held.type) and not (t.openable or t.heats or t.cools or t.sink)
+                and s.kind != avoid)
+    faced = world.reachable()
+    if faced is not None and fits(faced):
+        return f"PutObject {faced.name}", ("put", held.kind, faced.kind)
+    station = _nearest(world, [s for s in world.layout.stations if fits(s)])
+    return _at(world, station, f"PutObject {station.name}", ("put", held.kind, station.kind))
+
+
+def _process(world: World, thing: Thing, change: str) -> Decision:
+    """Heat, cool or clean `thing`, which is inside its appliance, then take it out."""
+    station = world.station_of(thing)
+    subgoal = (VERB[change], thing.kind)
+    on = station.name in world.switched_on
+    if change == "clean":
+        faucet = station.fixtures[0]
+        if not thing.clean:
+            return _at(world, station, f"ToggleObjectOn {faucet}", subgoal)
+        if faucet in world.switched_on:
+            return _at(world, station, f"ToggleObjectOff {faucet}", subgoal)
+    elif not getattr(thing, change):
+        if station.name in world.opened:
+            return _at(world, station, f"CloseObject {station.name}", subgoal)
+        return _at(world, station, f"ToggleObjectOn {station.name}", subgoal)
+    elif on:
+        return _at(world, station, f"ToggleObjectOff {station.name}", subgoal)
+    return _at(world, station, f"PickupObject {thing.name}", subgoal)
+
+
+def _change_then_place(world: World, behavior: str, goal: Mapping[str, Any]) -> Decision:
+    change = STATE_CHANGE[behavior]
+    cands, held = targets(world, goal), world.held
+    if held in cands:
+        if getattr(held, change):
+            return _deliver(world, goal["receptacle"])
+        appliance = _nearest(world, [s for s in world.layout.stations if s.kind == APPLIANCE[change]])
+        return _at(world, appliance, f"PutObject {appliance.name}", (VERB[change], held.kind))
+    in_appliance = [t for t in cands if t.location in world.layout.by_name
+                    and world.layout.by_name[t.location].kind == APPLIANCE[change]]
+    if in_appliance and held is None:
+        return _process(world, in_appliance[0], change)
+    changed = [t for t in cands if getattr(t, change)]
+    return _acquire(world, changed or cands)
+
+
+def _movable(world: World, goal: Mapping[str, Any]) -> Decision:
+    cands, held, mrecep = targets(world, goal), world.held, goal["mrecep"]
+    filled = [world.things[t.location] for t in cands
+              if t.location in world.things and world.things[t.location].kind == mrecep]
+    if held is not None and held in filled:
+        return _deliver(world, goal["receptacle"])
+    if held in cands:
+        empty = [m for m in world.things.values() if m.kind == mrecep and m.location != HAND]
+        m = min(empty, key=lambda m: (_distance(world, world.station_of(m)), m.name))
+        return _at(world, world.station_of(m), f"PutObject {m.name}", ("put", held.kind, mrecep))
+    return _acquire(world, filled or cands)
+
+
+def next_action(world: World, behavior: str, goal: Mapping[str, Any]) -> Decision:
+    """The expert's next low-level action from `world`, with the subgoal it serves."""
+    met, total = goal_conditions(world, behavior, goal)
+    if met == total:
+        return STOP, ("stop",)
+    held, obj = world.held, goal["object"]
+    if goal.get("sliced") and not targets(world, goal):
+        if held is not None and held.type.knife:
+            whole = [t for t in world.things.values() if t.kind == obj and not t.sliced]
+            thing = min(whole, key=lambda t: (_distance(world, world.station_of(t)), t.name))
+            return _at(world, world.station_of(thing), f"SliceObject {thing.name}", ("slice", obj))
+        return _acquire(world, [t for t in world.things.values() if t.type.knife])
+    cands = targets(world, goal)
+    if held is not None and held.type.knife and held not in cands:
+        return _put_away(world, avoid=goal.get("receptacle"))
+    if behavior in STATE_CHANGE:
+        return _change_then_place(world, behavior, goal)
+    if behavior == "pick_and_place_with_movable_recep":
+        return _movable(world, goal)
+    if behavior == "look_at_obj_in_light":
+        if held in cands:
+            lamp = goal["lamp"]
+            hosts = [s for s in world.layout.stations
+                     if s.kind == lamp or any(f.startswith(lamp) for f in s.fixtures)]
+            station = _nearest(world, hosts)
+            switch = station.name if station.kind == lamp else next(
+                f for f in station.fixtures if f.startswith(lamp))
+            return _at(world, station, f"ToggleObjectOn {switch}", ("toggle", lamp))
+        return _acquire(world, cands)
+    receptacle = goal["receptacle"]
+    if held in cands and not in_receptacle(world, held, receptacle):
+        return _deliver(world, receptacle)
+    return _acquire(world, [t for t in cands if not in_receptacle(world, t, receptacle)])

@@ -1,0 +1,238 @@
+"""The household world's state and physics: ALFRED's low-level actions on a grid room.
+
+The agent stands on a floor cell facing one of four directions, with a camera horizon of
+up/level/down. It can interact only with the station straight ahead and one step away,
+at the station's height (ALFRED's visibility distance and LookUp/LookDown). State changes
+follow ALFRED: heated = in a microwave when it is toggled on; cooled = in a fridge when it
+is closed; cleaned = in a sink basin when its faucet is toggled on.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .catalogue import OBJECT_TYPES, ObjectType
+from .layout import DIRECTIONS, Layout, Pose, Station
+
+HAND = "hand"
+NAVIGATION = ("MoveAhead", "RotateLeft", "RotateRight", "LookUp", "LookDown")
+STOP = "Stop"
+INTERACTIONS = (
+    "PickupObject", "PutObject", "OpenObject", "CloseObject",
+    "ToggleObjectOn", "ToggleObjectOff", "SliceObject",
+)
+ACTIONS = NAVIGATION + INTERACTIONS + (STOP,)
+HORIZON_WORDS = {-30: "up", 0: "level", 30: "down"}
+
+
+@dataclass
+class Thing:
+    """An object instance. `location` is a station name, a container's name, or HAND."""
+
+    name: str
+    kind: str
+    location: str
+    hot: bool = False
+    cold: bool = False
+    clean: bool = False
+    sliced: bool = False
+
+    @property
+    def type(self) -> ObjectType:
+        return OBJECT_TYPES[self.kind]
+
+    def describe(self) -> str:
+        states = [w for w, on in (("sliced", self.sliced), ("hot", self.hot), ("cold", self.cold),
+                                  ("clean", self.clean)) if on]
+        return " ".join([self.name, *states])
+
+
+class World:
+    """Mutable state of one household episode; `act` applies one low-level action."""
+
+    def __init__(self, layout: Layout, pose: Pose, things: list[Thing]) -> None:
+        self.layout = layout
+        self.pose = pose
+        self.horizon = 0
+        self.things = {t.name: t for t in things}
+        self.opened: set[str] = set()
+        self.switched_on: set[str] = set()
+
+    def copy(self) -> World:
+        clone = copy.copy(self)
+        clone.things = {n: copy.copy(t) for n, t in self.things.items()}
+        clone.opened = set(self.opened)
+        clone.switched_on = set(self.switched_on)
+        return clone
+
+    # ----- queries -------------------------------------------------------------------
+    @property
+    def held(self) -> Thing | None:
+        return next((t for t in self.things.values() if t.location == HAND), None)
+
+    def inside(self, location: str) -> list[Thing]:
+        return [t for t in self.things.values() if t.location == location]
+
+    def nested(self, location: str) -> Iterator[Thing]:
+        """Things at a location, and things in containers there."""
+        for t in self.inside(location):
+            yield t
+            yield from self.nested(t.name)
+
+    def station_of(self, thing: Thing) -> Station | None:
+        """The station a thing rests at, through containers; None when held."""
+        location = thing.location
+        while location in self.things:
+            location = self.things[location].location
+        return self.layout.by_name.get(location)
+
+    def is_open(self, station: Station) -> bool:
+        return not station.type.openable or station.name in self.opened
+
+    def reachable(self) -> Station | None:
+        """The station straight ahead, one step away, at the camera's height."""
+        station = self.layout.faced_station(self.pose)
+        if station is not None and station.type.height == self.horizon:
+            return station
+        return None
+
+    # ----- admissible actions ----------------------------------------------------------
+    def interactions(self) -> list[str]:
+        """Every interaction that would succeed now, in a fixed order."""
+        station = self.reachable()
+        if station is None:
+            return []
+        kind, name, out = station.type, station.name, []
+        on = name in self.switched_on
+        if kind.openable and name in self.opened:
+            out.append(f"CloseObject {name}")
+        elif kind.openable and not on:
+            out.append(f"OpenObject {name}")
+        if (kind.heats and name not in self.opened) or kind.lamp:
+            out.append(f"ToggleObjectOff {name}" if on else f"ToggleObjectOn {name}")
+        for fixture in station.fixtures:
+            out.append(f"ToggleObjectOff {fixture}" if fixture in self.switched_on
+                       else f"ToggleObjectOn {fixture}")
+        if not self.is_open(station):
+            return out
+        held, present = self.held, list(self.nested(name))
+        if held is None:
+            out += [f"PickupObject {t.name}" for t in present]
+        else:
+            if held.type.knife:
+                out += [f"SliceObject {t.name}" for t in present if t.type.sliceable and not t.sliced]
+            if kind.accepts(held.type):
+                out.append(f"PutObject {name}")
+            if not held.type.container and held.type.size == 1:
+                out += [f"PutObject {t.name}" for t in self.inside(name) if t.type.container]
+        return out
+
+    def candidates(self) -> list[str]:
+        return [*NAVIGATION, *self.interactions(), STOP]
+
+    # ----- transitions -----------------------------------------------------------------
+    def act(self, action: str) -> str | None:
+        """Apply one action. Returns None on success or the in-world failure message."""
+        verb, _, target = action.partition(" ")
+        if verb in NAVIGATION:
+            return self._navigate(verb)
+        if action not in self.interactions():
+            return f"cannot {action}" if verb in INTERACTIONS else f"unknown action {action!r}"
+        held = self.held
+        if verb == "PickupObject":
+            self.things[target].location = HAND
+        elif verb == "PutObject" and held is not None:
+            held.location = target
+            station = self.station_of(held)
+            if station and station.type.sink and any(f in self.switched_on for f in station.fixtures):
+                self._apply(station.name, "clean")
+        elif verb == "OpenObject":
+            self.opened.add(target)
+        elif verb == "CloseObject":
+            self.opened.discard(target)
+            if self.layout.by_name[target].type.cools:
+                self._apply(target, "cold")
+        elif verb == "ToggleObjectOn":
+            self.switched_on.add(target)
+            if target in self.layout.by_name and self.layout.by_name[target].type.heats:
+                self._apply(target, "hot")
+            elif target.startswith("faucet"):
+                self._apply(self._host(target).name, "clean")
+        elif verb == "ToggleObjectOff":
+            self.switched_on.discard(target)
+        elif verb == "SliceObject":
+            self.things[target].sliced = True
+        return None
+
+    def _host(self, fixture: str) -> Station:
+        return next(s for s in self.layout.stations if fixture in s.fixtures)
+
+    def _apply(self, location: str, change: str) -> None:
+        for thing in self.nested(location):
+            if change == "hot" and thing.type.heatable:
+                thing.hot, thing.cold = True, False
+            elif change == "cold" and thing.type.coolable:
+                thing.cold, thing.hot = True, False
+            elif change == "clean" and thing.type.cleanable:
+                thing.clean = True
+
+    def _navigate(self, verb: str) -> str | None:
+        if verb == "LookUp":
+            if self.horizon <= -30:
+                return "cannot look further up"
+            self.horizon -= 30
+        elif verb == "LookDown":
+            if self.horizon >= 30:
+                return "cannot look further down"
+            self.horizon += 30
+        else:
+            pose = self.layout.moved(self.pose, verb)
+            if pose is None:
+                return "blocked"
+            self.pose = pose
+        return None
+
+    # ----- text rendering --------------------------------------------------------------
+    def relative(self, station: Station) -> str:
+        """Egocentric offset of a station, e.g. ``2 ahead 1 left``."""
+        x, y, d = self.pose
+        fx, fy = DIRECTIONS[d]
+        rx, ry = DIRECTIONS[(d + 1) % 4]
+        dx, dy = station.cell[0] - x, station.cell[1] - y
+        ahead, right = dx * fx + dy * fy, dx * rx + dy * ry
+        parts = []
+        if ahead:
+            parts.append(f"{abs(ahead)} {'ahead' if ahead > 0 else 'behind'}")
+        if right:
+            parts.append(f"{abs(right)} {'right' if right > 0 else 'left'}")
+        return " ".join(parts)
+
+    def _describe_contents(self, location: str) -> str:
+        parts = []
+        for t in self.inside(location):
+            inner = self._describe_contents(t.name)
+            parts.append(f"{t.describe()} ( {inner} )" if inner else t.describe())
+        return " , ".join(parts)
+
+    def render(self) -> str:
+        """What the agent perceives, as text: its own state, then every station."""
+        held = self.held
+        holding = "nothing" if held is None else held.describe()
+        inner = self._describe_contents(held.name) if held is not None else ""
+        if inner:
+            holding += f" ( {inner} )"
+        lines = [f"{self.layout.scene_type.replace('_', ' ')} . holding {holding} . "
+                 f"looking {HORIZON_WORDS[self.horizon]} ."]
+        for s in self.layout.stations:
+            words = [s.name, self.relative(s)]
+            if s.type.openable:
+                words.append("open" if s.name in self.opened else "closed")
+            if s.type.heats or s.type.lamp:
+                words.append("on" if s.name in self.switched_on else "off")
+            for f in s.fixtures:
+                words.append(f"{f} {'on' if f in self.switched_on else 'off'}")
+            contents = self._describe_contents(s.name) if self.is_open(s) else ""
+            lines.append(" ".join(words) + (f" : {contents} ." if contents else " ."))
+        return " ".join(lines)
