@@ -1,0 +1,8 @@
+"""Online continual-learning algorithms, one file each, registered by name."""
+
+from . import cama, derpp, er, finetune  # noqa: F401  (registration)
+from .base import Learner, LearnerConfig
+from .memory import EpisodeMemory, MemoryItem
+from .registry import get_learner, learner_names, register
+
+__all__ = ["EpisodeMemory", "Learner", "LearnerConfig", "MemoryItem", "get_learner", "learner_names", "register"]

@@ -57,7 +57,7 @@ class HouseholdEnv(gym.Env):
     one, a training task is drawn from the seed.
     """
 
-    metadata = {"render_modes": ["ansi"]}
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(self, max_steps: int = 100, max_fails: int = 10, render_mode: str | None = None) -> None:
         if render_mode not in (None, "ansi"):
@@ -97,7 +97,7 @@ class HouseholdEnv(gym.Env):
         elif 0 <= int(action) < len(candidates):
             text = candidates[int(action)]
         else:
-            text = f"<invalid index {int(action)}>"
+            text = f"invalid index {int(action)}"
         self.steps += 1
         failure = None if text == STOP else self.world.act(text)
         self.feedback = "" if failure is None else f"{text} failed : {failure} ."

@@ -29,8 +29,18 @@ def _distance(world: World, station: Station) -> int:
     return world.layout.distances(station.name).get(world.pose, 10**6)
 
 
+def _number(name: str) -> tuple[str, int]:
+    kind, _, n = name.rpartition(" ")
+    return kind, int(n)
+
+
+def _first(stations: list[Station]) -> Station:
+    """Ties between instances go to the lowest number: a rule a policy can read off the text."""
+    return min(stations, key=lambda s: _number(s.name))
+
+
 def _nearest(world: World, stations: list[Station]) -> Station:
-    return min(stations, key=lambda s: (_distance(world, s), s.name))
+    return min(stations, key=lambda s: (_distance(world, s), _number(s.name)))
 
 
 def goto(world: World, station: Station) -> str | None:
@@ -41,7 +51,7 @@ def goto(world: World, station: Station) -> str | None:
         if world.horizon == height:
             return None
         return "LookUp" if world.horizon > height else "LookDown"
-    dist = layout.distances(station.name)
+    dist = layout.distances_to(layout.access(station.name)[world.pose])
     here = dist[world.pose]
     for verb in _NAV_ORDER:
         pose = layout.moved(world.pose, verb)
@@ -65,17 +75,14 @@ def _acquire(world: World, things: list[Thing]) -> Decision:
     """Pick up the nearest of `things`, preferring ones in plain sight."""
     if world.held is not None:
         return _put_away(world)
-    def key(t: Thing) -> tuple[bool, int, str]:
-        station = world.station_of(t)
-        return (not world.is_open(station), _distance(world, station), t.name)
-    thing = min(things, key=key)
+    thing = min(things, key=lambda t: (not world.is_open(world.station_of(t)), _number(t.name)))
     return _at(world, world.station_of(thing), f"PickupObject {thing.name}", ("pickup", thing.kind))
 
 
 def _deliver(world: World, kind: str) -> Decision:
     held = world.held
     stations = [s for s in world.layout.stations if s.kind == kind and s.type.accepts(held.type)]
-    station = _nearest(world, stations)
+    station = _first(stations)
     return _at(world, station, f"PutObject {station.name}", ("put", held.kind, kind))
 
 
@@ -119,7 +126,7 @@ def _change_then_place(world: World, behavior: str, goal: Mapping[str, Any]) -> 
     if held in cands:
         if getattr(held, change):
             return _deliver(world, goal["receptacle"])
-        appliance = _nearest(world, [s for s in world.layout.stations if s.kind == APPLIANCE[change]])
+        appliance = _first([s for s in world.layout.stations if s.kind == APPLIANCE[change]])
         return _at(world, appliance, f"PutObject {appliance.name}", (VERB[change], held.kind))
     in_appliance = [t for t in cands if t.location in world.layout.by_name
                     and world.layout.by_name[t.location].kind == APPLIANCE[change]]
@@ -137,7 +144,7 @@ def _movable(world: World, goal: Mapping[str, Any]) -> Decision:
         return _deliver(world, goal["receptacle"])
     if held in cands:
         empty = [m for m in world.things.values() if m.kind == mrecep and m.location != HAND]
-        m = min(empty, key=lambda m: (_distance(world, world.station_of(m)), m.name))
+        m = min(empty, key=lambda m: _number(m.name))
         return _at(world, world.station_of(m), f"PutObject {m.name}", ("put", held.kind, mrecep))
     return _acquire(world, filled or cands)
 
@@ -151,7 +158,7 @@ def next_action(world: World, behavior: str, goal: Mapping[str, Any]) -> Decisio
     if goal.get("sliced") and not targets(world, goal):
         if held is not None and held.type.knife:
             whole = [t for t in world.things.values() if t.kind == obj and not t.sliced]
-            thing = min(whole, key=lambda t: (_distance(world, world.station_of(t)), t.name))
+            thing = min(whole, key=lambda t: _number(t.name))
             return _at(world, world.station_of(thing), f"SliceObject {thing.name}", ("slice", obj))
         return _acquire(world, [t for t in world.things.values() if t.type.knife])
     cands = targets(world, goal)
@@ -166,7 +173,7 @@ def next_action(world: World, behavior: str, goal: Mapping[str, Any]) -> Decisio
             lamp = goal["lamp"]
             hosts = [s for s in world.layout.stations
                      if s.kind == lamp or any(f.startswith(lamp) for f in s.fixtures)]
-            station = _nearest(world, hosts)
+            station = _first(hosts)
             switch = station.name if station.kind == lamp else next(
                 f for f in station.fixtures if f.startswith(lamp))
             return _at(world, station, f"ToggleObjectOn {switch}", ("toggle", lamp))

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .catalogue import RECEPTACLE_TYPES, spoken
+from .catalogue import OBJECT_TYPES, RECEPTACLE_TYPES, spoken
 
 _IN = {"fridge", "microwave", "cabinet", "drawer", "safe", "sinkbasin", "bathtubbasin", "garbagecan",
        "mug", "cup", "bowl", "pot", "pan", "box", "coffeemachine"}
@@ -22,8 +22,8 @@ GOALS: dict[str, tuple[str, ...]] = {
         "take {a} {o} and put it {prep} the {r} .",
     ),
     "pick_two_obj_and_place": (
-        "put two {o}s {prep} the {r} .", "place two {o}s {prep} the {r} .",
-        "move a pair of {o}s to the {r} .", "find two {o}s and put them {prep} the {r} .",
+        "put two {os} {prep} the {r} .", "place two {os} {prep} the {r} .",
+        "move a pair of {os} to the {r} .", "find two {os} and put them {prep} the {r} .",
     ),
     "look_at_obj_in_light": (
         "examine {a} {o} under the {lamp} .", "look at {a} {o} in the light of the {lamp} .",
@@ -58,6 +58,15 @@ STEPS: dict[str, tuple[str, ...]] = {
 }
 
 
+def plural(name: str) -> str:
+    """English plural of a spoken object name ("tomato" -> "tomatoes")."""
+    if name.endswith(("o", "sh", "ch", "x", "s")):
+        return name + "es"
+    if name.endswith("y") and name[-2:-1] not in "aeiou":
+        return name[:-1] + "ies"
+    return name + "s"
+
+
 def _prep(kind: str) -> str:
     return "in" if kind in _IN else "on"
 
@@ -74,7 +83,7 @@ def instruction_for(behavior: str, goal: Mapping[str, Any], rng: random.Random) 
     obj = spoken(goal["object"])
     if goal.get("sliced"):
         obj = f"sliced {obj}"
-    names = {"o": obj, "r": spoken(goal.get("receptacle", "")), "kind": goal.get("receptacle", ""),
+    names = {"o": obj, "os": plural(obj), "r": spoken(goal.get("receptacle", "")), "kind": goal.get("receptacle", ""),
              "m": spoken(goal.get("mrecep", "")), "lamp": spoken(goal.get("lamp", ""))}
     return _fill(rng.choice(GOALS[behavior]), **names)
 
@@ -97,6 +106,7 @@ def steps_for(subgoals: Sequence[tuple[str, ...]], rng: random.Random) -> list[s
 def template_words() -> set[str]:
     text = " ".join((*sum(GOALS.values(), ()), *sum(STEPS.values(), ())))
     text = re.sub(r"\{\w+\}", " ", text)
-    words = set(text.split()) | {"a", "an", "in", "on", "s"}
+    words = set(text.split()) | {"a", "an", "in", "on"}
     words |= {w for k in RECEPTACLE_TYPES for w in spoken(k).split()}
+    words |= {w for o in OBJECT_TYPES for w in plural(spoken(o)).split()}
     return words

@@ -46,7 +46,8 @@ class Layout:
     width: int
     depth: int
     stations: tuple[Station, ...]
-    _distances: dict[str, dict[Pose, int]] = field(default_factory=dict, repr=False)
+    _distances: dict[str, tuple[dict[Pose, int], dict[Pose, Pose]]] = field(default_factory=dict, repr=False)
+    _goal_distances: dict[Pose, dict[Pose, int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.by_name = {s.name: s for s in self.stations}
@@ -92,22 +93,45 @@ class Layout:
 
     def distances(self, station_name: str) -> dict[Pose, int]:
         """Fewest MoveAhead/Rotate actions from every pose to face the station (cached)."""
+        return self._search(station_name)[0]
+
+    def access(self, station_name: str) -> dict[Pose, Pose]:
+        """For every pose, the access pose to head for: the nearest, ties to the lowest index.
+
+        The tie rule is stable along a shortest path, so the target shown to the agent does
+        not switch mid-way and the expert pursues exactly the target it shows.
+        """
+        return self._search(station_name)[1]
+
+    def distances_to(self, goal: Pose) -> dict[Pose, int]:
+        """Fewest actions from every pose to one pose (cached)."""
+        if goal not in self._goal_distances:
+            self._goal_distances[goal] = self._reverse_bfs(goal)
+        return self._goal_distances[goal]
+
+    def _search(self, station_name: str) -> tuple[dict[Pose, int], dict[Pose, Pose]]:
         if station_name not in self._distances:
-            self._distances[station_name] = self._reverse_bfs(self.poses(self.by_name[station_name]))
+            goals = self.poses(self.by_name[station_name])
+            maps = [self.distances_to(g) for g in goals]
+            dist, origin = {}, {}
+            for pose in maps[0]:
+                best = min(range(len(goals)), key=lambda i: (maps[i].get(pose, 10**6), i))
+                dist[pose], origin[pose] = maps[best][pose], goals[best]
+            self._distances[station_name] = (dist, origin)
         return self._distances[station_name]
 
-    def _reverse_bfs(self, goals: list[Pose]) -> dict[Pose, int]:
-        dist = {g: 0 for g in goals}
-        queue = deque(goals)
+    def _reverse_bfs(self, goal: Pose) -> dict[Pose, int]:
+        dist = {goal: 0}
+        queue = deque([goal])
         while queue:
-            x, y, d = queue.popleft()
+            x, y, d = pose = queue.popleft()
             dx, dy = DIRECTIONS[d]
             previous = [(x, y, (d + 1) % 4), (x, y, (d - 1) % 4)]  # undo RotateLeft / RotateRight
             if self.free((x - dx, y - dy)):
                 previous.append((x - dx, y - dy, d))  # undo MoveAhead
             for p in previous:
                 if p not in dist:
-                    dist[p] = dist[(x, y, d)] + 1
+                    dist[p] = dist[pose] + 1
                     queue.append(p)
         return dist
 

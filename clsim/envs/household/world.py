@@ -25,6 +25,7 @@ INTERACTIONS = (
 )
 ACTIONS = NAVIGATION + INTERACTIONS + (STOP,)
 HORIZON_WORDS = {-30: "up", 0: "level", 30: "down"}
+FACINGS = ("ahead", "right", "behind", "left")
 
 
 @dataclass
@@ -195,44 +196,50 @@ class World:
         return None
 
     # ----- text rendering --------------------------------------------------------------
-    def relative(self, station: Station) -> str:
-        """Egocentric offset of a station, e.g. ``2 ahead 1 left``."""
+    def where(self, station: Station) -> str:
+        """How to reach a station, egocentrically: the bearing of its nearest access cell
+        (ahead/behind/abreast, left/right/center), the steps to it, the way to face there,
+        and where it is relative to the gaze, e.g. ``ahead left 3 face left below``."""
         x, y, d = self.pose
+        gx, gy, gd = self.layout.access(station.name)[self.pose]
         fx, fy = DIRECTIONS[d]
         rx, ry = DIRECTIONS[(d + 1) % 4]
-        dx, dy = station.cell[0] - x, station.cell[1] - y
-        ahead, right = dx * fx + dy * fy, dx * rx + dy * ry
-        parts = []
-        if ahead:
-            parts.append(f"{abs(ahead)} {'ahead' if ahead > 0 else 'behind'}")
-        if right:
-            parts.append(f"{abs(right)} {'right' if right > 0 else 'left'}")
-        return " ".join(parts)
+        ahead, right = (gx - x) * fx + (gy - y) * fy, (gx - x) * rx + (gy - y) * ry
+        forward = "ahead" if ahead > 0 else "behind" if ahead < 0 else "abreast"
+        side = "right" if right > 0 else "left" if right < 0 else "center"
+        height = station.type.height - self.horizon
+        gaze = "above" if height < 0 else "below" if height > 0 else "level"
+        return f"{forward} {side} {abs(ahead) + abs(right)} face {FACINGS[(gd - d) % 4]} {gaze}"
 
-    def _describe_contents(self, location: str) -> str:
-        parts = []
-        for t in self.inside(location):
-            inner = self._describe_contents(t.name)
-            parts.append(f"{t.describe()} ( {inner} )" if inner else t.describe())
-        return " , ".join(parts)
+    def _contents(self, location: str) -> str:
+        return " , ".join(t.describe() for t in self.nested(location))
 
     def render(self) -> str:
-        """What the agent perceives, as text: its own state, then every station."""
+        """What the agent perceives, one line per thing: itself, each station, each visible object.
+
+        Every line carries what acting on it needs (where to stand, which way to face, how
+        high to look), so a policy can decide from the line of the thing it wants.
+        """
         held = self.held
         holding = "nothing" if held is None else held.describe()
-        inner = self._describe_contents(held.name) if held is not None else ""
-        if inner:
-            holding += f" ( {inner} )"
-        lines = [f"{self.layout.scene_type.replace('_', ' ')} . holding {holding} . "
-                 f"looking {HORIZON_WORDS[self.horizon]} ."]
+        if held is not None and self._contents(held.name):
+            holding += f" with {self._contents(held.name)}"
+        lines = [f"{self.layout.scene_type.replace('_', ' ')}", f"holding {holding} looking {HORIZON_WORDS[self.horizon]}"]
         for s in self.layout.stations:
-            words = [s.name, self.relative(s)]
+            words = [s.name, self.where(s)]
             if s.type.openable:
                 words.append("open" if s.name in self.opened else "closed")
             if s.type.heats or s.type.lamp:
                 words.append("on" if s.name in self.switched_on else "off")
-            for f in s.fixtures:
-                words.append(f"{f} {'on' if f in self.switched_on else 'off'}")
-            contents = self._describe_contents(s.name) if self.is_open(s) else ""
-            lines.append(" ".join(words) + (f" : {contents} ." if contents else " ."))
-        return " ".join(lines)
+            words += [f"{f} {'on' if f in self.switched_on else 'off'}" for f in s.fixtures]
+            lines.append(" ".join(words))
+        for t in self.things.values():
+            station = self.station_of(t)
+            if station is None or not self.is_open(station):
+                continue
+            words = [t.name, "at", station.name, self.where(station)]
+            if t.location != station.name:
+                words.append(f"in {t.location}")
+            words += t.describe().split()[2:]
+            lines.append(" ".join(words))
+        return " . ".join(lines) + " ."

@@ -1,0 +1,50 @@
+"""The Agent protocol and the helpers every score-based agent shares."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import torch
+
+Observation = Mapping[str, Any]
+NEG_INF = -1e9
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """What the evaluator and learners need from an agent.
+
+    ``scores`` returns one 1-D tensor of logits per observation, over its candidates.
+    ``act`` picks a candidate index per observation (argmax when greedy, else a sample).
+    Agents with ``privileged = True`` also receive ``observation["expert_action"]``.
+    """
+
+    def scores(self, observations: Sequence[Observation]) -> list[torch.Tensor]: ...
+
+    def act(self, observations: Sequence[Observation], greedy: bool = True) -> list[int]: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> Any: ...
+
+
+def pad_logits(scores: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stack ragged per-observation logits into ``[B, K]`` plus a validity mask."""
+    width = max(len(s) for s in scores)
+    logits = torch.full((len(scores), width), NEG_INF, dtype=scores[0].dtype)
+    mask = torch.zeros((len(scores), width), dtype=torch.bool)
+    for i, s in enumerate(scores):
+        logits[i, : len(s)] = s
+        mask[i, : len(s)] = True
+    return logits, mask
+
+
+def choose_actions(logits: torch.Tensor, mask: torch.Tensor, greedy: bool,
+                   generator: torch.Generator | None = None) -> list[int]:
+    """Argmax or a sample from the masked softmax, per row."""
+    logits = logits.masked_fill(~mask, NEG_INF)
+    if greedy:
+        return logits.argmax(dim=-1).tolist()
+    probs = torch.softmax(logits, dim=-1)
+    return torch.multinomial(probs, 1, generator=generator).squeeze(-1).tolist()

@@ -1,0 +1,35 @@
+"""Batched rollouts: many episodes advance together so the agent scores them in one call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..agents.base import Agent
+from ..envs.core import Task, WorldFamily
+from .episodes import EpisodeResult
+
+
+def rollout(family: WorldFamily, agent: Agent, tasks: Sequence[Task], max_steps: int = 100,
+            greedy: bool = True) -> list[EpisodeResult]:
+    """Run `agent` on every task until each episode ends; one agent call per time step."""
+    envs = [family.make_env(max_steps=max_steps) for _ in tasks]
+    observations, infos = [], []
+    for env, task in zip(envs, tasks):
+        obs, info = env.reset(options={"task": task})
+        observations.append(obs)
+        infos.append(info)
+    privileged = getattr(agent, "privileged", False)
+    active = list(range(len(tasks)))
+    while active:
+        batch = [dict(observations[i], expert_action=infos[i]["expert_action"]) if privileged
+                 else observations[i] for i in active]
+        actions = agent.act(batch, greedy=greedy)
+        still = []
+        for i, action in zip(active, actions):
+            observations[i], _, terminated, truncated, infos[i] = envs[i].step(action)
+            if not (terminated or truncated):
+                still.append(i)
+        active = still
+    return [EpisodeResult(task_id=t.id, success=bool(info["success"]), goal_met=info["goal_conditions"][0],
+                          goal_total=info["goal_conditions"][1], steps=info["steps"],
+                          expert_steps=info["expert_length"]) for t, info in zip(tasks, infos)]

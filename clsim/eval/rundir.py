@@ -1,0 +1,92 @@
+"""Run directories: config.json, metrics.jsonl, summary.json, checkpoints/, plots/.
+
+Every file is written atomically (a temporary file in the same directory, fsync, rename),
+so a killed run never leaves a half-written file, and a directory that already holds a
+run is never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import save as save_tensors
+
+RUN_FILES = ("config.json", "metrics.jsonl", "summary.json")
+
+
+class RunDirectoryError(ValueError):
+    """A run directory that cannot be used (exists with results, not writable, …)."""
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: Path, payload: Any) -> None:
+    atomic_write_bytes(path, (json.dumps(payload, indent=2, sort_keys=True, allow_nan=True) + "\n").encode())
+
+
+class RunDirectory:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.records: list[dict[str, Any]] = []
+
+    @classmethod
+    def create(cls, path: Path, config: dict[str, Any]) -> RunDirectory:
+        """A new run directory; refuses one that already holds a run's files."""
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise RunDirectoryError(f"output path {path} exists and is not a directory")
+        existing = [f for f in RUN_FILES if (path / f).exists()]
+        if existing:
+            raise RunDirectoryError(f"{path} already holds a run ({', '.join(existing)}); "
+                                    f"choose another --out so earlier results stay intact")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            run = cls(path)
+            atomic_write_json(path / "config.json", config)
+        except OSError as error:
+            raise RunDirectoryError(f"cannot write to {path}: {error.strerror or error}") from error
+        return run
+
+    def append_metrics(self, record: dict[str, Any]) -> None:
+        self.records.append(record)
+        text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in self.records)
+        atomic_write_bytes(self.path / "metrics.jsonl", text.encode())
+
+    def write_summary(self, summary: dict[str, Any]) -> None:
+        atomic_write_json(self.path / "summary.json", summary)
+
+    def save_checkpoint(self, name: str, tensors: dict[str, torch.Tensor]) -> Path:
+        path = self.path / "checkpoints" / f"{name}.safetensors"
+        atomic_write_bytes(path, save_tensors({k: v.contiguous() for k, v in tensors.items()}))
+        return path
+
+    @property
+    def plots(self) -> Path:
+        (self.path / "plots").mkdir(exist_ok=True)
+        return self.path / "plots"
+
+
+def unused_path(path: Path) -> Path:
+    """`path`, or `path-2`, `path-3`, … : the first that does not hold a run yet."""
+    candidate, n = Path(path), 1
+    while any((candidate / f).exists() for f in RUN_FILES):
+        n += 1
+        candidate = Path(f"{path}-{n}")
+    return candidate

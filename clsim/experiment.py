@@ -1,0 +1,165 @@
+"""One experiment: a stream feeds a learner online; an evaluator scores it task-free.
+
+Kept free of terminal output so the CLI, benchmarks and tests drive it alike; callers
+follow progress through the `on_sample` and `on_eval` callbacks.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .agents import LMPolicy, LMPolicyConfig, RandomAgent
+from .envs import get_family
+from .envs.core import Task
+from .eval.episodes import SuiteScores, score
+from .eval.plots import plot_stream_curves
+from .eval.rollout import rollout
+from .eval.rundir import RunDirectory
+from .eval.stream_metrics import stream_metrics
+from .learners import LearnerConfig, get_learner
+from .streams import Stream, get_setup
+
+SPLITS = ("seen", "unseen")
+SCORES = ("sr", "gc", "plw_sr", "plw_gc")
+
+
+@dataclass
+class RunConfig:
+    """Everything that determines a run's numbers; saved as config.json."""
+
+    world: str = "household"
+    setup: str = "behavior-il"
+    learner: str = "cama"
+    order: int = 1
+    seed: int = 0
+    per_segment: int = 30  # stream samples per segment
+    eval_every: int = 15  # samples between eval points (segment ends are eval points too)
+    eval_episodes: int = 8  # tasks per segment and split in each eval suite
+    max_steps: int = 60  # per evaluation episode
+    random_baseline: bool = True
+    learner_config: LearnerConfig = field(default_factory=LearnerConfig)
+    policy_config: LMPolicyConfig = field(default_factory=LMPolicyConfig)
+
+    def validate(self) -> None:
+        get_family(self.world)
+        get_learner(self.learner)
+        get_setup(self.setup).segments(get_family(self.world), self.order)
+        for name in ("per_segment", "eval_every", "eval_episodes", "max_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def eval_points(total: int, every: int, segment_ends: list[int]) -> list[int]:
+    """Sample counts at which to evaluate: every `every` samples, each segment end, the end."""
+    return sorted(set(range(every, total + 1, every)) | set(segment_ends) | {total})
+
+
+def _seen_segments(stream: Stream, samples: int) -> list[str]:
+    starts = {s: end - stream.per_segment for s, end in stream.segment_ends().items()}
+    return [s for s in stream.segments if starts[s] < samples]
+
+
+def evaluate(family, agent, suites: dict[str, dict[str, list[Task]]], segments: list[str],
+             max_steps: int) -> dict[str, dict[str, SuiteScores]]:
+    """Roll `agent` out on the suites of `segments`, all episodes in one batch."""
+    jobs = [(s, split) for s in segments for split in suites[s]]
+    tasks = [t for s, split in jobs for t in suites[s][split]]
+    results = rollout(family, agent, tasks, max_steps=max_steps)
+    out: dict[str, dict[str, SuiteScores]] = {}
+    start = 0
+    for s, split in jobs:
+        n = len(suites[s][split])
+        out.setdefault(s, {})[split] = score(results[start : start + n])
+        start += n
+    return out
+
+
+def run_experiment(config: RunConfig, out: Path,
+                   on_sample: Callable[[int], None] | None = None,
+                   on_eval: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Run one experiment, writing its run directory at `out`; returns the summary."""
+    config.validate()
+    started = time.perf_counter()
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    family = get_family(config.world)
+    stream = Stream(family, get_setup(config.setup), config.order, config.seed, config.per_segment)
+    suites = stream.eval_suites(config.eval_episodes)
+    agent = LMPolicy(family.vocabulary(), config.policy_config, seed=config.seed)
+    learner = get_learner(config.learner)(agent, config.learner_config, seed=config.seed)
+    run = RunDirectory.create(out, {**config.to_dict(), "agent": agent.spec(), "segments": list(stream.segments)})
+
+    ends = list(stream.segment_ends().values())
+    points = eval_points(len(stream), config.eval_every, ends)
+    for item in stream:
+        learner.observe([item.demonstration.episode()])
+        seen = item.position + 1
+        if seen == len(stream):
+            learner.flush()
+        if on_sample:
+            on_sample(seen)
+        if seen in points:
+            scores = evaluate(family, agent, suites, _seen_segments(stream, seen), config.max_steps)
+            record = {"samples": seen, "updates": learner.updates, "segment": item.segment,
+                      "scores": {s: {split: v.as_dict() for split, v in d.items()} for s, d in scores.items()}}
+            run.append_metrics(record)
+            if on_eval:
+                on_eval(record)
+    train_seconds = time.perf_counter() - started
+    run.save_checkpoint("final", agent.state_dict())
+    summary = summarise(run.records, stream, points, ends)
+    summary["cost"] = {"wall_seconds": round(train_seconds, 2), "updates": learner.updates,
+                       "samples_per_second": round(len(stream) / train_seconds, 3),
+                       "memory_episodes": len(learner.memory), "memory_logit_bytes": learner.memory.nbytes(),
+                       "trainable_parameters": sum(p.numel() for p in agent.parameters() if p.requires_grad)}
+    if config.random_baseline:
+        baseline = evaluate(family, RandomAgent(config.seed), suites, list(stream.segments), config.max_steps)
+        summary["random_baseline"] = {split: {k: float(np.mean([getattr(baseline[s][split], k)
+                                                                for s in stream.segments])) for k in SCORES}
+                                      for split in SPLITS}
+    _plot(run, summary)
+    run.write_summary(summary)
+    return summary
+
+
+def matrix(records: list[dict[str, Any]], segments: tuple[str, ...], split: str, key: str) -> np.ndarray:
+    """a[i][j]: score `key` on segment j's `split` suite at eval point i (NaN before j starts)."""
+    a = np.full((len(records), len(segments)), np.nan)
+    for i, r in enumerate(records):
+        for j, s in enumerate(segments):
+            if s in r["scores"]:
+                a[i, j] = r["scores"][s][split][key]
+    return a
+
+
+def summarise(records: list[dict[str, Any]], stream: Stream, points: list[int], ends: list[int]) -> dict[str, Any]:
+    samples = [r["samples"] for r in records]
+    end_points = [points.index(e) for e in ends]
+    summary: dict[str, Any] = {"segments": list(stream.segments), "segment_ends": ends, "samples": samples,
+                               "metrics": {}, "final": {}}
+    for split in SPLITS:
+        for key in SCORES:
+            a = matrix(records, stream.segments, split, key)
+            summary["metrics"][f"{split}/{key}"] = stream_metrics(a, samples, end_points).as_dict()
+            summary["final"][f"{split}/{key}"] = dict(zip(stream.segments, a[-1].tolist()))
+    return summary
+
+
+def _plot(run: RunDirectory, summary: dict[str, Any]) -> None:
+    segments = summary["segments"]
+    for split in SPLITS:
+        a = matrix(run.records, tuple(segments), split, "sr")
+        plot_stream_curves(run.plots / f"sr_{split}.png", a, summary["samples"], segments, summary["segment_ends"],
+                           f"Success rate on {split} scenes over the stream", "SR")

@@ -1,0 +1,90 @@
+"""CAMA (Kim et al., 2024): DER++ whose stored logits follow a confidence-aware moving average.
+
+For every action class c, a FIFO queue holds the last N softmax probabilities the policy gave
+the ground truth when c was the label; gamma_c = clip(mean(queue) - 1/K, 0, 1), K the number
+of classes (chance level). After each update, every replayed step's stored logits become
+(1 - gamma_y) * stored + gamma_y * current, y its ground-truth class: classes the policy has
+learned well pull their targets towards the current policy, poorly learned ones keep the old
+targets. "CAMA w/o DC" replaces gamma by a constant.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+
+import torch
+
+from ..envs.core import Episode
+from .base import StepBatch
+from .derpp import DERPlusPlus
+from .memory import MemoryItem
+from .registry import register
+
+
+def action_class(candidate: str) -> str:
+    """The class of an action: its verb (``PickupObject apple 1`` -> ``PickupObject``)."""
+    return candidate.split(" ", 1)[0]
+
+
+def confidence_gamma(queue: Sequence[float], num_classes: int) -> float:
+    """gamma_c = clip(mean(queue) - 1/K, 0, 1); 0 for a class never seen."""
+    if not queue:
+        return 0.0
+    return min(1.0, max(0.0, sum(queue) / len(queue) - 1.0 / num_classes))
+
+
+def moving_average(stored: torch.Tensor, current: torch.Tensor, gamma: torch.Tensor) -> torch.Tensor:
+    """(1 - gamma) * stored + gamma * current, with one gamma per row (step)."""
+    gamma = gamma.unsqueeze(-1)
+    return (1.0 - gamma) * stored + gamma * current
+
+
+def step_classes(episodes: Sequence[Episode]) -> list[str]:
+    return [action_class(step.action_text) for e in episodes for step in e.steps]
+
+
+@register
+class CAMA(DERPlusPlus):
+    name = "cama"
+    fixed_gamma: float | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.queues: dict[str, deque[float]] = {}
+
+    def _record_confidence(self, batch: StepBatch) -> None:
+        probs = batch.logits.detach().softmax(-1).gather(1, batch.targets.unsqueeze(1)).squeeze(1)
+        for cls, p in zip(step_classes(batch.episodes), probs.tolist()):
+            self.queues.setdefault(cls, deque(maxlen=self.config.cama_window)).append(p)
+
+    def gamma(self, cls: str) -> float:
+        if self.fixed_gamma is not None:
+            return self.fixed_gamma
+        return confidence_gamma(self.queues.get(cls, ()), self.config.num_classes)
+
+    def after_update(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> None:
+        self._record_confidence(stream)
+        if replay is None:
+            return
+        self._record_confidence(replay)
+        current = replay.per_episode(replay.logits.detach())
+        for item, logits in zip(items, current):
+            gammas = torch.tensor([self.gamma(c) for c in step_classes([item.episode])])
+            width = item.logits.shape[1]
+            item.logits = moving_average(item.logits, logits[:, :width], gammas)
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), "queues": {c: list(q) for c, q in self.queues.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self.queues = {c: deque(q, maxlen=self.config.cama_window) for c, q in state["queues"].items()}
+
+
+@register
+class CAMAWithoutDC(CAMA):
+    """CAMA without dynamic confidence: a fixed gamma of 0.99."""
+
+    name = "cama-nodc"
+    fixed_gamma = 0.99

@@ -1,0 +1,67 @@
+"""Episodic memory with reservoir sampling, optionally keeping per-step logits."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..envs.core import Episode
+
+
+@dataclass
+class MemoryItem:
+    """An episode and, for logit-replay learners, its stored per-step logits ``[T, K]``."""
+
+    episode: Episode
+    logits: torch.Tensor | None = None
+
+    def nbytes(self) -> int:
+        return 0 if self.logits is None else self.logits.numel() * self.logits.element_size()
+
+
+class EpisodeMemory:
+    """A fixed-capacity buffer filled by reservoir sampling (Vitter's algorithm R).
+
+    Every episode seen so far has the same chance, capacity / seen, of being in memory,
+    which is what a task-free learner wants when it cannot tell segments apart.
+    """
+
+    def __init__(self, capacity: int, rng: random.Random) -> None:
+        if capacity < 0:
+            raise ValueError(f"memory capacity must be >= 0, got {capacity}")
+        self.capacity = capacity
+        self.rng = rng
+        self.items: list[MemoryItem] = []
+        self.seen = 0
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def add(self, item: MemoryItem) -> bool:
+        """Offer one item; returns whether it was stored."""
+        self.seen += 1
+        if len(self.items) < self.capacity:
+            self.items.append(item)
+            return True
+        slot = self.rng.randrange(self.seen)
+        if slot < self.capacity:
+            self.items[slot] = item
+            return True
+        return False
+
+    def sample(self, count: int) -> list[MemoryItem]:
+        """Up to `count` distinct items, uniformly."""
+        return self.rng.sample(self.items, min(count, len(self.items)))
+
+    def nbytes(self) -> int:
+        """Bytes held by stored logits (episodes themselves are shared with the stream)."""
+        return sum(item.nbytes() for item in self.items)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"capacity": self.capacity, "seen": self.seen, "items": list(self.items)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.capacity, self.seen, self.items = state["capacity"], state["seen"], list(state["items"])

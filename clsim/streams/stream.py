@@ -1,0 +1,67 @@
+"""Task-free online streams of demonstrations, and the evaluation suites that go with them."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..envs.core import Demonstration, Task, WorldFamily
+from .setups import Setup
+
+
+@dataclass(frozen=True)
+class StreamItem:
+    """One sample of the stream. `segment` is for the evaluator and logs, never the learner."""
+
+    position: int
+    segment: str
+    demonstration: Demonstration
+
+
+def _segment_tasks(family: WorldFamily, setup: Setup, segment: str, split: str, count: int,
+                   seed: int) -> list[Task]:
+    """`count` tasks of one segment, balanced over the other axis, in a seeded order."""
+    if setup.axis == "behavior":
+        cells = [(segment, e) for e in family.environments if family.allowed(segment, e)]
+    else:
+        cells = [(b, segment) for b in family.behaviors if family.allowed(b, segment)]
+    per_cell = [count // len(cells) + (i < count % len(cells)) for i in range(len(cells))]
+    tasks = [t for (b, e), n in zip(cells, per_cell) if n
+             for t in family.make_tasks(b, e, split, n, seed)]
+    random.Random(f"shuffle/{segment}/{split}/{seed}").shuffle(tasks)
+    return tasks
+
+
+@dataclass
+class Stream:
+    """A deterministic sequence of demonstrations built from (family, setup, order, seed)."""
+
+    family: WorldFamily
+    setup: Setup
+    order: int
+    seed: int
+    per_segment: int
+
+    def __post_init__(self) -> None:
+        if self.per_segment < 1:
+            raise ValueError(f"samples per segment must be >= 1, got {self.per_segment}")
+        self.segments = self.setup.segments(self.family, self.order)
+        self.tasks = [(s, t) for s in self.segments
+                      for t in _segment_tasks(self.family, self.setup, s, "train", self.per_segment, self.seed)]
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    def __iter__(self) -> Iterator[StreamItem]:
+        for position, (segment, task) in enumerate(self.tasks):
+            yield StreamItem(position, segment, self.family.demonstrate(task))
+
+    def segment_ends(self) -> dict[str, int]:
+        """Number of samples seen when each segment's last sample has arrived."""
+        return {s: (i + 1) * self.per_segment for i, s in enumerate(self.segments)}
+
+    def eval_suites(self, per_suite: int, splits: tuple[str, ...] = ("seen", "unseen")) -> dict[str, dict[str, list[Task]]]:
+        """Held-out tasks per segment and split: seen layouts and unseen layouts."""
+        return {s: {split: _segment_tasks(self.family, self.setup, s, split, per_suite, self.seed)
+                    for split in splits} for s in self.segments}
