@@ -40,9 +40,9 @@ class RunConfig:
     learner: str = "cama"
     order: int = 1
     seed: int = 0
-    per_segment: int = 30  # stream samples per segment
-    eval_every: int = 15  # samples between eval points (segment ends are eval points too)
-    eval_episodes: int = 8  # tasks per segment and split in each eval suite
+    per_segment: int = 40  # stream samples per segment
+    eval_every: int = 20  # samples between eval points (segment ends are eval points too)
+    eval_episodes: int = 6  # tasks per segment and split in each eval suite
     max_steps: int = 60  # per evaluation episode
     random_baseline: bool = True
     learner_config: LearnerConfig = field(default_factory=LearnerConfig)
@@ -95,6 +95,7 @@ def run_experiment(config: RunConfig, out: Path,
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
     family = get_family(config.world)
+    config.learner_config.num_classes = len(family.action_classes)
     stream = Stream(family, get_setup(config.setup), config.order, config.seed, config.per_segment)
     suites = stream.eval_suites(config.eval_episodes)
     agent = LMPolicy(family.vocabulary(), config.policy_config, seed=config.seed)

@@ -32,7 +32,8 @@ class LMPolicyConfig:
     word_dim: int = 32
     line_head: int = 12  # leading words of a line encoded by their position
     max_positions: int = 128  # instruction words + observation lines
-    dropout: float = 0.1
+    dropout: float = 0.0  # the stream is seen a few times only; dropout slows learning more than it helps
+    max_line_words: int = 16
 
 
 def split_lines(text: str) -> list[str]:
@@ -76,8 +77,10 @@ class LineEncoder(nn.Module):
         return self.out(self.head_proj(features[:, : self.head].flatten(1)) + self.bag_proj(bag))
 
 
-def _pad(rows: Sequence[Sequence[int]]) -> torch.Tensor:
+def _pad(rows: Sequence[Sequence[int]], limit: int | None = None) -> torch.Tensor:
     width = max(1, max((len(r) for r in rows), default=1))
+    if limit is not None and width > limit:
+        width, rows = limit, [r[:limit] for r in rows]
     return torch.tensor([list(r) + [0] * (width - len(r)) for r in rows], dtype=torch.long)
 
 
@@ -115,7 +118,7 @@ class LMPolicy(nn.Module):
         """Line vectors of every observation's lines, flattened in order, ``[sum of lines, H]``."""
         flat = [t for texts in texts_per_obs for t in texts]
         owner = torch.tensor([b for b, texts in enumerate(texts_per_obs) for _ in texts], dtype=torch.long)
-        return self.lines(_pad(self.tokenizer.encode(flat)), instructions[owner])
+        return self.lines(_pad(self.tokenizer.encode(flat), self.config.max_line_words), instructions[owner])
 
     def _context(self, observations: Sequence[Observation], instructions: torch.Tensor
                  ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -104,6 +104,7 @@ class WorldFamily(Protocol):
     env_id: str
     behaviors: tuple[str, ...]
     environments: tuple[str, ...]
+    action_classes: tuple[str, ...]  # the verbs of its actions (CAMA's classes)
 
     def allowed(self, behavior: str, environment: str) -> bool: ...
 

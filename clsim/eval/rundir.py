@@ -46,9 +46,9 @@ class RunDirectory:
         self.path = Path(path)
         self.records: list[dict[str, Any]] = []
 
-    @classmethod
-    def create(cls, path: Path, config: dict[str, Any]) -> RunDirectory:
-        """A new run directory; refuses one that already holds a run's files."""
+    @staticmethod
+    def check_new(path: Path) -> None:
+        """Raise if `path` cannot become a new run directory (checked before any long work)."""
         path = Path(path)
         if path.exists() and not path.is_dir():
             raise RunDirectoryError(f"output path {path} exists and is not a directory")
@@ -56,6 +56,12 @@ class RunDirectory:
         if existing:
             raise RunDirectoryError(f"{path} already holds a run ({', '.join(existing)}); "
                                     f"choose another --out so earlier results stay intact")
+
+    @classmethod
+    def create(cls, path: Path, config: dict[str, Any]) -> RunDirectory:
+        """A new run directory; refuses one that already holds a run's files."""
+        path = Path(path)
+        cls.check_new(path)
         try:
             path.mkdir(parents=True, exist_ok=True)
             run = cls(path)

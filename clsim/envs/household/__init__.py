@@ -8,6 +8,7 @@ from ..core import Demonstration, Task
 from .catalogue import SCENE_TYPES, TASK_SCENES, TASK_TYPES
 from .env import HouseholdEnv, TextActions
 from .tasks import demonstrate, make_tasks, vocabulary
+from .world import ACTIONS
 
 __all__ = ["HouseholdEnv", "HouseholdFamily", "TextActions"]
 
@@ -19,6 +20,7 @@ class HouseholdFamily:
     env_id = "clsim/Household-v0"
     behaviors = TASK_TYPES
     environments = SCENE_TYPES
+    action_classes = ACTIONS
 
     def allowed(self, behavior: str, environment: str) -> bool:
         return environment in TASK_SCENES[behavior]

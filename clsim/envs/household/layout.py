@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from .catalogue import DESKLAMP_HOSTS, RECEPTACLE_TYPES, SCENE_SPECS, SCENE_TYPES, ReceptacleType
 
@@ -157,7 +157,7 @@ def _connected(layout: Layout) -> bool:
     return len(seen) == len(cells) and all(layout.poses(s) for s in layout.stations)
 
 
-@lru_cache(maxsize=None)
+@cache
 def make_layout(scene_type: str, index: int) -> Layout:
     """The layout numbered `index` (1–30) of `scene_type`, identical on every call."""
     if scene_type not in SCENE_TYPES:

@@ -12,7 +12,14 @@ from typing import Any
 
 from ..core import Demonstration, Step, Task
 from .catalogue import (
-    LAMP_TYPES, OBJECT_TYPES, RECEPTACLE_TYPES, SCENE_TYPES, TASK_SCENES, TASK_TYPES, ObjectType, spoken,
+    LAMP_TYPES,
+    OBJECT_TYPES,
+    RECEPTACLE_TYPES,
+    SCENE_TYPES,
+    TASK_SCENES,
+    TASK_TYPES,
+    ObjectType,
+    spoken,
 )
 from .expert import APPLIANCE, next_action
 from .goals import STATE_CHANGE, goal_conditions

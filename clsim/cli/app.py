@@ -1,0 +1,122 @@
+"""The ``clsim`` command line: train, list."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from ..envs import family_names, get_family
+from ..experiment import RunConfig, run_experiment
+from ..learners import LearnerConfig, learner_names
+from ..streams import get_setup, setup_names
+from .tables import metrics_table, segment_table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="clsim: embodied and online continual learning.")
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str) -> None:
+    errors.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def train(
+    setup: Annotated[str, typer.Option(help=f"Continual setup: {', '.join(setup_names())}.")] = "behavior-il",
+    learner: Annotated[str, typer.Option(help=f"Learner: {', '.join(learner_names())}.")] = "cama",
+    order: Annotated[int, typer.Option(help="Canonical segment order, 1-5.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed of the stream, the model and the learner.")] = 0,
+    world: Annotated[str, typer.Option(help=f"World: {', '.join(family_names())}.")] = "household",
+    out: Annotated[Path | None, typer.Option(help="Run directory (default: runs/<setup>-<learner>-o<order>-s<seed>, "
+                                                  "numbered if taken).")] = None,
+    per_segment: Annotated[int, typer.Option(help="Stream samples per segment.")] = RunConfig.per_segment,
+    eval_every: Annotated[int, typer.Option(help="Samples between evaluations.")] = RunConfig.eval_every,
+    eval_episodes: Annotated[int, typer.Option(help="Tasks per segment and split in each eval suite.")]
+        = RunConfig.eval_episodes,
+    max_steps: Annotated[int, typer.Option(help="Step limit of an evaluation episode.")] = RunConfig.max_steps,
+    online_iter: Annotated[float, typer.Option(help="Updates per incoming sample.")] = LearnerConfig.online_iter,
+    memory_size: Annotated[int, typer.Option(help="Episodic memory, in episodes.")] = LearnerConfig.memory_size,
+    baseline: Annotated[bool, typer.Option(help="Also score a random agent on the final suites.")] = True,
+) -> None:
+    """Learn online from a task-free stream, evaluating as it goes; writes a run directory."""
+    from ..eval.rundir import RunDirectory, RunDirectoryError, unused_path
+
+    try:
+        config = RunConfig(world=world, setup=setup, learner=learner, order=order, seed=seed,
+                           per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
+                           max_steps=max_steps, random_baseline=baseline,
+                           learner_config=LearnerConfig(online_iter=online_iter, memory_size=memory_size))
+        config.validate()
+        target = out if out is not None else unused_path(Path("runs") / f"{setup}-{learner}-o{order}-s{seed}")
+        RunDirectory.check_new(target)
+    except ValueError as error:  # RunDirectoryError included
+        fail(str(error))
+    total = per_segment * len(get_setup(setup).segments(get_family(world), order))
+    console.print(f"[bold]clsim train[/] {setup} order {order}, learner {learner}, seed {seed} -> {target}")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("samples"),
+               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False, disable=not sys.stdout.isatty()) as progress:
+        bar = progress.add_task("learning", total=total)
+
+        def on_eval(record: dict) -> None:
+            seen = [v["seen"]["sr"] for v in record["scores"].values()]
+            progress.update(bar, description=f"learning (SR seen {100 * sum(seen) / len(seen):4.1f}%)")
+            if not sys.stdout.isatty():
+                console.print(f"  eval at {record['samples']:4d} samples: SR seen "
+                              f"{100 * sum(seen) / len(seen):5.1f}% over {len(seen)} segment(s)")
+
+        try:
+            summary = run_experiment(config, target, on_sample=lambda n: progress.update(bar, completed=n),
+                                     on_eval=on_eval)
+        except (RunDirectoryError, ValueError) as error:
+            fail(str(error))
+    axis = "task type" if setup == "behavior-il" else "scene type"
+    console.print(segment_table(summary, f"Final scores per {axis} (%)"))
+    console.print(metrics_table(summary))
+    cost = summary["cost"]
+    console.print(f"{cost['updates']} updates in {cost['wall_seconds']:.0f}s; results in [bold]{target}[/] "
+                  "(config.json, metrics.jsonl, summary.json, checkpoints/, plots/)")
+
+
+def _summary_line(cls: type) -> str:
+    """First line of a class's docstring, else of its module's."""
+    doc = cls.__doc__ or sys.modules[cls.__module__].__doc__ or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+@app.command("list")
+def list_(what: Annotated[str, typer.Argument(help="worlds, setups or learners")] = "all") -> None:
+    """List the registered worlds, setups and learners."""
+    from ..learners.registry import LEARNERS
+
+    catalogue = {
+        "worlds": {name: get_family(name).env_id for name in family_names()},
+        "setups": {name: "segments by task type" if name == "behavior-il" else "segments by scene type"
+                   for name in setup_names()},
+        "learners": {name: _summary_line(LEARNERS[name]) for name in learner_names()},
+    }
+    if what != "all" and what not in catalogue:
+        fail(f"cannot list {what!r}; choose one of: all, {', '.join(catalogue)}")
+    for group, entries in catalogue.items():
+        if what in ("all", group):
+            console.print(f"[bold]{group}[/]")
+            for name, text in entries.items():
+                console.print(f"  {name:16s} {text}")
+
+
+def main() -> None:
+    app()

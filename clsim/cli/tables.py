@@ -1,0 +1,38 @@
+"""Rich tables of a run's summary: per segment, then the stream metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+
+def _pct(value: float) -> str:
+    return "—" if value != value else f"{100 * value:5.1f}"  # NaN -> dash
+
+
+def segment_table(summary: dict[str, Any], title: str) -> Table:
+    """Final success and forgetting per segment (task type or scene type)."""
+    table = Table(title=title, title_justify="left")
+    for column in ("segment", "SR seen", "SR unseen", "GC seen", "GC unseen", "forgetting (SR seen)"):
+        table.add_column(column, justify="left" if column == "segment" else "right")
+    final, forgetting = summary["final"], summary["metrics"]["seen/sr"]["forgetting_per_segment"]
+    for j, segment in enumerate(summary["segments"]):
+        table.add_row(segment, *(_pct(final[k][segment]) for k in ("seen/sr", "unseen/sr", "seen/gc", "unseen/gc")),
+                      _pct(forgetting[j]))
+    return table
+
+
+def metrics_table(summary: dict[str, Any]) -> Table:
+    """A_last, A_avg, A_AUC, forgetting and BWT of SR and GC on seen and unseen scenes."""
+    table = Table(title="Stream metrics (%)", title_justify="left")
+    table.add_column("score")
+    for column in ("A_last", "A_avg", "A_AUC", "forgetting", "BWT", "random agent"):
+        table.add_column(column, justify="right")
+    baseline = summary.get("random_baseline", {})
+    for key in ("seen/sr", "unseen/sr", "seen/gc", "unseen/gc", "seen/plw_sr", "unseen/plw_sr"):
+        m = summary["metrics"][key]
+        split, score = key.split("/")
+        table.add_row(key, *(_pct(m[k]) for k in ("a_last", "a_avg", "a_auc", "forgetting", "bwt")),
+                      _pct(baseline.get(split, {}).get(score, float("nan"))))
+    return table

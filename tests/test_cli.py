@@ -1,0 +1,70 @@
+"""End to end through the CLI on a tiny stream: files, determinism, and clear errors."""
+
+import json
+
+from typer.testing import CliRunner
+
+from clsim.cli.app import app
+
+TINY = ["--per-segment", "2", "--eval-every", "3", "--eval-episodes", "1", "--max-steps", "6",
+        "--online-iter", "1", "--memory-size", "4"]
+
+
+def text(result) -> str:
+    """The output with rich's line wrapping undone."""
+    return " ".join(result.output.split())
+
+
+def train(tmp_path, name, *extra):
+    result = CliRunner().invoke(app, ["train", "--setup", "environment-il", "--out", str(tmp_path / name),
+                                      *TINY, *extra])
+    return result
+
+
+def test_train_writes_a_complete_run_directory_and_is_deterministic(tmp_path):
+    first = train(tmp_path, "a", "--learner", "der++")
+    assert first.exit_code == 0, first.output
+    run = tmp_path / "a"
+    for name in ("config.json", "metrics.jsonl", "summary.json", "checkpoints/final.safetensors",
+                 "plots/sr_seen.png", "plots/sr_unseen.png"):
+        assert (run / name).exists(), name
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["segments"] == ["bedroom", "bathroom", "living_room", "kitchen"]
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["samples"] for r in records] == summary["samples"] == [2, 3, 4, 6, 8]
+    assert list(records[0]["scores"]) == ["bedroom"] and len(records[-1]["scores"]) == 4
+    assert "Stream metrics" in text(first) and "bathroom" in text(first)
+    second = train(tmp_path, "b", "--learner", "der++")
+    assert second.exit_code == 0
+    again = json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert again["metrics"] == summary["metrics"] and again["final"] == summary["final"]
+
+
+def test_unknown_names_and_bad_values_exit_2_with_a_clear_message(tmp_path):
+    for args, message in [(["--learner", "ewc"], "unknown learner 'ewc'"),
+                          (["--setup", "task-il"], "unknown setup 'task-il'"),
+                          (["--order", "9"], "order must be in 1..5"),
+                          (["--world", "minecraft"], "unknown world 'minecraft'"),
+                          (["--eval-every", "0"], "eval_every must be >= 1")]:
+        result = CliRunner().invoke(app, ["train", "--out", str(tmp_path / "x"), *args])
+        assert result.exit_code == 2, args
+        assert message in text(result), result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_an_existing_run_is_never_overwritten(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "summary.json").write_text('{"precious": true}')
+    result = train(tmp_path, "run")
+    assert result.exit_code == 2 and "already holds a run" in text(result)
+    assert (run / "summary.json").read_text() == '{"precious": true}'
+    assert not (run / "config.json").exists()
+
+
+def test_list_shows_registered_components():
+    result = CliRunner().invoke(app, ["list"])
+    assert result.exit_code == 0
+    for name in ("household", "behavior-il", "environment-il", "cama", "der++", "er", "finetune"):
+        assert name in result.output
+    assert CliRunner().invoke(app, ["list", "gizmos"]).exit_code == 2

@@ -1,0 +1,148 @@
+"""The household world: ALFRED's task types, goal conditions, physics and Gymnasium conformance."""
+
+import warnings
+
+import gymnasium as gym
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from clsim.envs.household.catalogue import SCENE_TYPES, TASK_SCENES, TASK_TYPES
+from clsim.envs.household.env import HouseholdEnv, TextActions
+from clsim.envs.household.expert import goto
+from clsim.envs.household.layout import UNSEEN_LAYOUTS, make_layout
+from clsim.envs.household.tasks import build_world, make_tasks
+from clsim.envs.household.world import ACTIONS, Thing, World
+
+EXPECTED_CONDITIONS = {
+    "pick_and_place_simple": 1, "pick_two_obj_and_place": 2, "look_at_obj_in_light": 2,
+    "pick_clean_then_place_in_recep": 3, "pick_heat_then_place_in_recep": 3,
+    "pick_cool_then_place_in_recep": 3, "pick_and_place_with_movable_recep": 3,
+}
+
+
+def run_expert_in_env(env, task):
+    obs, info = env.reset(options={"task": task})
+    assert info["goal_conditions"][0] < info["goal_conditions"][1], "task must not start solved"
+    done, steps = False, 0
+    while not done:
+        action = obs["candidates"].index(info["expert_action"])
+        obs, _, terminated, truncated, info = env.step(action)
+        done, steps = terminated or truncated, steps + 1
+    return terminated, info, steps
+
+
+@pytest.mark.parametrize("behavior", TASK_TYPES)
+def test_expert_solves_every_task_type_in_every_allowed_scene_type(behavior):
+    env = HouseholdEnv(max_steps=200)
+    for scene_type in TASK_SCENES[behavior]:
+        for split in ("train", "unseen"):
+            for task in make_tasks(behavior, scene_type, split, 4, seed=11):
+                terminated, info, steps = run_expert_in_env(env, task)
+                assert terminated and info["success"], (task.scene, task.goal)
+                assert steps == info["expert_length"]
+                met, total = info["goal_conditions"]
+                assert met == total == EXPECTED_CONDITIONS[behavior] + bool(task.goal.get("sliced"))
+
+
+def test_task_type_distribution_follows_alfred():
+    assert set(TASK_SCENES["pick_heat_then_place_in_recep"]) == {"kitchen"}
+    assert set(TASK_SCENES["pick_cool_then_place_in_recep"]) == {"kitchen"}
+    bathroom = {b for b in TASK_TYPES if "bathroom" in TASK_SCENES[b]}
+    assert bathroom == {"pick_clean_then_place_in_recep", "pick_two_obj_and_place", "pick_and_place_simple"}
+    with pytest.raises(ValueError, match="occurs in kitchen"):
+        make_tasks("pick_heat_then_place_in_recep", "bathroom", "train", 1, 0)
+
+
+def test_sliced_variants_exist_and_need_a_knife():
+    tasks = make_tasks("pick_and_place_simple", "kitchen", "train", 40, seed=3)
+    sliced = [t for t in tasks if t.goal.get("sliced")]
+    assert sliced, "some kitchen tasks must ask for a sliced object"
+    world = build_world(sliced[0].scene, sliced[0].behavior, sliced[0].goal, sliced[0].seed)
+    assert any(t.type.knife for t in world.things.values())
+
+
+def test_layouts_are_seeded_and_split():
+    assert make_layout("kitchen", 3) is make_layout("kitchen", 3)
+    assert make_layout("kitchen", 3).stations != make_layout("kitchen", 4).stations
+    assert {make_layout(s, i).split for s in SCENE_TYPES for i in UNSEEN_LAYOUTS} == {"unseen"}
+    for task in make_tasks("pick_and_place_simple", "bedroom", "unseen", 5, 0):
+        assert int(task.scene.rsplit("-", 1)[1]) in UNSEEN_LAYOUTS
+    with pytest.raises(ValueError, match="1..30"):
+        make_layout("kitchen", 31)
+
+
+def _facing(world, kind):
+    """Walk the expert's way to the first station of `kind`."""
+    station = next(s for s in world.layout.stations if s.kind == kind)
+    while (action := goto(world, station)) is not None:
+        assert world.act(action) is None
+    return station
+
+
+def test_heated_means_in_microwave_when_toggled_on():
+    world = World(make_layout("kitchen", 1), (0, 0, 0), [])
+    microwave = _facing(world, "microwave")
+    world.things["apple 1"] = Thing("apple 1", "apple", microwave.name)
+    assert world.act(f"ToggleObjectOn {microwave.name}") is None
+    assert world.things["apple 1"].hot
+    assert world.act(f"OpenObject {microwave.name}") is not None, "a running microwave cannot be opened"
+
+
+def test_cooled_means_in_fridge_when_closed_and_cleaned_means_faucet_on():
+    world = World(make_layout("kitchen", 1), (0, 0, 0), [])
+    fridge = _facing(world, "fridge")
+    world.things["egg 1"] = Thing("egg 1", "egg", fridge.name)
+    world.act(f"OpenObject {fridge.name}")
+    assert not world.things["egg 1"].cold
+    world.act(f"CloseObject {fridge.name}")
+    assert world.things["egg 1"].cold
+    sink = _facing(world, "sinkbasin")
+    world.things["mug 1"] = Thing("mug 1", "mug", sink.name)
+    world.act(f"ToggleObjectOn {sink.fixtures[0]}")
+    assert world.things["mug 1"].clean
+
+
+def test_candidates_are_exactly_the_actions_that_succeed():
+    env = HouseholdEnv()
+    for seed in range(5):
+        env.reset(seed=seed)
+        for _ in range(30):
+            world = env.world
+            for candidate in world.candidates():
+                if candidate != "Stop" and not candidate.startswith(("Move", "Look")):
+                    assert world.copy().act(candidate) is None, candidate
+            env.step(env.np_random.integers(len(world.candidates()) - 1))
+
+
+def test_invalid_actions_fail_in_world_and_never_raise():
+    env = TextActions(HouseholdEnv(max_fails=5))
+    obs, info = env.reset(seed=0)
+    for action in ["PickupObject unicorn 1", "Fly", "", "PutObject fridge 1", "SliceObject apple 1"]:
+        obs, reward, terminated, truncated, info = env.step(action)
+        assert "failed" in obs["observation"]
+        assert not terminated and reward == 0
+    assert info["fails"] == 5 and truncated, "ALFRED-style limit on failed actions ends the episode"
+    raw = HouseholdEnv()
+    raw.reset(seed=1)
+    _, _, terminated, _, info = raw.step(63)  # beyond the candidates
+    assert not terminated and info["fails"] == 1
+
+
+def test_reset_replays_a_task_exactly():
+    env = HouseholdEnv()
+    task = make_tasks("pick_cool_then_place_in_recep", "kitchen", "train", 1, 5)[0]
+    first, _ = env.reset(options={"task": task})
+    second, _ = HouseholdEnv().reset(seed=99, options={"task": task})
+    assert first == second
+    assert first["instruction"] == task.instruction
+
+
+def test_gymnasium_registration_and_check_env_pass_cleanly():
+    env = gym.make("clsim/Household-v0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(env.unwrapped, skip_render_check=False)
+    obs, info = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    assert info["action_mask"].sum() == len(obs["candidates"])
+    assert set(c.split()[0] for c in obs["candidates"]) <= set(ACTIONS)

@@ -1,0 +1,109 @@
+"""Learners: reservoir memory, the online schedule, DER++ logits and CAMA's update rule."""
+
+import random
+from collections import Counter
+
+import pytest
+import torch
+
+from clsim.agents import LMPolicy, LMPolicyConfig
+from clsim.envs.core import Episode, Step
+from clsim.learners import EpisodeMemory, LearnerConfig, MemoryItem, get_learner
+from clsim.learners.cama import CAMA, confidence_gamma, moving_average
+
+TINY = LMPolicyConfig(hidden=16, layers=1, heads=2, intermediate=32, word_dim=8)
+
+
+def toy_episode(uid: str, length: int = 3) -> Episode:
+    steps = tuple(Step(f"kitchen . holding nothing looking level . apple {i} at counter 1 ahead left {i} face "
+                       "left level .", ("MoveAhead", "RotateLeft", "PickupObject apple 1", "Stop"), i % 4)
+                  for i in range(length))
+    return Episode(uid, "put an apple on the counter .", steps)
+
+
+def make(name: str, **config) -> tuple:
+    agent = LMPolicy(["kitchen", "holding", "nothing", "looking", "level", "apple", "at", "counter", "ahead",
+                      "left", "face", "put", "an", "on", "the", "moveahead", "rotateleft", "pickupobject", "stop",
+                      ".", *map(str, range(10))], TINY, seed=0)
+    return agent, get_learner(name)(agent, LearnerConfig(**config), seed=0)
+
+
+def test_reservoir_keeps_every_item_with_equal_probability():
+    kept = Counter()
+    for trial in range(2000):
+        memory = EpisodeMemory(5, random.Random(trial))
+        for i in range(20):
+            memory.add(MemoryItem(toy_episode(str(i), 1)))
+        assert len(memory) == 5 and memory.seen == 20
+        kept.update(item.episode.uid for item in memory.items)
+    rates = [kept[str(i)] / 2000 for i in range(20)]
+    assert all(abs(r - 5 / 20) < 0.04 for r in rates), rates
+
+
+def test_online_schedule_runs_online_iter_updates_per_sample_with_memory_batches():
+    agent, learner = make("er", batch_size=4, stream_batch=2, online_iter=1.5, memory_size=3)
+    learner.observe([toy_episode(str(i)) for i in range(6)])
+    assert learner.updates == 9  # 6 samples x 1.5
+    assert len(learner.memory) == 3 and learner.memory.seen == 6
+    learner.observe([toy_episode("6")])
+    assert not learner.memory.items or learner.updates == 9, "a partial stream batch waits"
+    learner.flush()
+    assert learner.memory.seen == 7
+
+
+def test_finetune_keeps_no_memory_and_learning_lowers_the_loss():
+    agent, learner = make("finetune", batch_size=2, stream_batch=2, online_iter=10)
+    episodes = [toy_episode("a"), toy_episode("b")]
+    before = learner.forward(episodes)
+    loss_before = torch.nn.functional.cross_entropy(before.logits, before.targets).item()
+    learner.observe(episodes)
+    after = learner.forward(episodes)
+    assert torch.nn.functional.cross_entropy(after.logits, after.targets).item() < loss_before
+    assert len(learner.memory) == 0
+
+
+def test_derpp_stores_logits_and_never_refreshes_them():
+    agent, learner = make("der++", batch_size=4, stream_batch=2, memory_size=10)
+    learner.observe([toy_episode("a"), toy_episode("b")])
+    stored = [item.logits.clone() for item in learner.memory.items]
+    assert stored[0].shape == (3, 4)
+    learner.observe([toy_episode("c"), toy_episode("d")])
+    assert all(torch.equal(s, item.logits) for s, item in zip(stored, learner.memory.items[:2]))
+
+
+def test_cama_gamma_is_clipped_mean_confidence_above_chance():
+    assert confidence_gamma([0.9, 0.8, 0.7, 0.6, 0.5], 13) == pytest.approx(0.7 - 1 / 13)
+    assert confidence_gamma([0.01, 0.02], 13) == 0.0
+    assert confidence_gamma([], 13) == 0.0
+    stored = torch.tensor([[1.0, 3.0], [2.0, 0.0]])
+    current = torch.tensor([[3.0, 1.0], [0.0, 4.0]])
+    out = moving_average(stored, current, torch.tensor([0.25, 1.0]))
+    assert torch.allclose(out, torch.tensor([[1.5, 2.5], [0.0, 4.0]]))
+
+
+def test_cama_refreshes_replayed_logits_with_each_steps_class_gamma():
+    agent, learner = make("cama", batch_size=4, stream_batch=2, memory_size=2)
+    assert isinstance(learner, CAMA)
+    learner.observe([toy_episode("a"), toy_episode("b")])  # memory now holds a and b
+    item = learner.memory.items[0]
+    old = item.logits.clone()
+    learner.queues.clear()
+    replay = learner.forward([item.episode])
+    stream = learner.forward([toy_episode("z")])
+    learner.after_update(stream, replay, [item])
+    classes = ["MoveAhead", "RotateLeft", "PickupObject"]
+    gammas = torch.tensor([confidence_gamma(learner.queues[c], learner.config.num_classes) for c in classes])
+    probs = replay.logits.softmax(-1).gather(1, replay.targets[:, None]).squeeze(1)
+    assert list(learner.queues["MoveAhead"])[-1] == pytest.approx(probs[0].item())
+    expected = (1 - gammas[:, None]) * old + gammas[:, None] * replay.logits.detach()[:, : old.shape[1]]
+    assert torch.allclose(item.logits, expected)
+
+
+def test_cama_without_dc_uses_fixed_gamma():
+    _, learner = make("cama-nodc")
+    assert learner.gamma("MoveAhead") == 0.99
+
+
+def test_unknown_learner_names_the_alternatives():
+    with pytest.raises(ValueError, match="unknown learner 'ewc'.*cama.*er"):
+        get_learner("ewc")

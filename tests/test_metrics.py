@@ -1,0 +1,46 @@
+"""Episode and stream metrics on hand-computed cases."""
+
+import math
+
+import numpy as np
+import pytest
+
+from clsim.eval.episodes import EpisodeResult, score
+from clsim.eval.stream_metrics import stream_metrics
+
+
+def test_episode_scores_sr_gc_and_path_length_weighting():
+    results = [
+        EpisodeResult("a", True, 2, 2, steps=20, expert_steps=10),  # success, twice the expert path
+        EpisodeResult("b", False, 1, 3, steps=5, expert_steps=30),
+    ]
+    s = score(results)
+    assert s.sr == 0.5
+    assert s.gc == pytest.approx(3 / 5)  # summed over episodes
+    assert s.plw_sr == pytest.approx((1 * 0.5 * 10 + 0) / 40)
+    assert s.plw_gc == pytest.approx((1 * 0.5 * 10 + (1 / 3) * 1.0 * 30) / 40)
+    with pytest.raises(ValueError):
+        score([])
+
+
+def test_stream_metrics_on_a_hand_computed_matrix():
+    nan = math.nan
+    # eval points at 10, 20, 30 samples; segment 0 ends at 10, 1 at 20, 2 at 30
+    a = np.array([[0.8, nan, nan],
+                  [0.5, 0.6, nan],
+                  [0.4, 0.3, 0.9]])
+    m = stream_metrics(a, samples=[10, 20, 30], segment_end_points=[0, 1, 2])
+    assert m.a_last == pytest.approx((0.4 + 0.3 + 0.9) / 3)
+    row_means = [0.8, 0.55, (0.4 + 0.3 + 0.9) / 3]
+    assert m.a_avg == pytest.approx(sum(row_means) / 3)
+    assert m.a_auc == pytest.approx(sum(r * 10 for r in row_means) / 30)
+    assert m.forgetting_per_segment[0] == pytest.approx(0.4)
+    assert m.forgetting_per_segment[1] == pytest.approx(0.3)
+    assert math.isnan(m.forgetting_per_segment[2])
+    assert m.forgetting == pytest.approx(0.35)
+    assert m.bwt == pytest.approx(((0.4 - 0.8) + (0.3 - 0.6)) / 2)
+
+
+def test_stream_metrics_reject_mismatched_shapes():
+    with pytest.raises(ValueError, match="does not match"):
+        stream_metrics(np.zeros((2, 3)), samples=[1, 2, 3], segment_end_points=[0, 1, 2])
