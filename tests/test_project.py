@@ -1,7 +1,6 @@
 """The README's two commands are the ones CI runs, and the console script is declared."""
 
 import re
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +24,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_console_script_points_at_the_cli():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["clsim"] == "clsim.cli.app:main"
-    torch = next(d for d in project["dependencies"] if d.startswith("torch"))
-    assert "2.13.0" not in torch, "the package requires a torch range, the README pins the CPU build"
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'clsim = "clsim.cli.app:main"' in pyproject.splitlines()
+    torch = re.search(r'"(torch[^"]*)"', pyproject).group(1)
+    assert torch.startswith("torch>=") and "2.13.0" not in torch, "a range that the pinned CPU build satisfies"
