@@ -88,7 +88,21 @@ def evaluate(family, agent, suites: dict[str, dict[str, list[Task]]], segments: 
 def run_experiment(config: RunConfig, out: Path,
                    on_sample: Callable[[int], None] | None = None,
                    on_eval: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Run one experiment, writing its run directory at `out`; returns the summary."""
+    """Run one experiment, writing its run directory at `out`; returns the summary.
+
+    Same config, same numbers: torch's deterministic algorithms are on for the run, since
+    multi-threaded CPU gather/embedding backward passes otherwise accumulate in varying order.
+    """
+    previous = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        return _run(config, out, on_sample, on_eval)
+    finally:
+        torch.use_deterministic_algorithms(previous)
+
+
+def _run(config: RunConfig, out: Path, on_sample: Callable[[int], None] | None,
+         on_eval: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
     config.validate()
     started = time.perf_counter()
     random.seed(config.seed)

@@ -68,3 +68,19 @@ def test_list_shows_registered_components():
     for name in ("household", "behavior-il", "environment-il", "cama", "der++", "er", "finetune"):
         assert name in result.output
     assert CliRunner().invoke(app, ["list", "gizmos"]).exit_code == 2
+
+
+def test_same_seed_gives_identical_weights_across_processes(tmp_path):
+    """Separate interpreters with different hash seeds, as two users' machines would be."""
+    import os
+    import subprocess
+    import sys
+
+    def run(name: str, hash_seed: str) -> bytes:
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-m", "clsim.cli.app", "train", "--setup", "environment-il",
+                        "--learner", "cama", "--no-baseline", "--out", str(tmp_path / name), *TINY],
+                       check=True, env=env, capture_output=True)
+        return (tmp_path / name / "checkpoints" / "final.safetensors").read_bytes()
+
+    assert run("a", "1") == run("b", "2")

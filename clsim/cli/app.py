@@ -120,3 +120,7 @@ def list_(what: Annotated[str, typer.Argument(help="worlds, setups or learners")
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

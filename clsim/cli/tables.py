@@ -14,8 +14,9 @@ def _pct(value: float) -> str:
 def segment_table(summary: dict[str, Any], title: str) -> Table:
     """Final success and forgetting per segment (task type or scene type)."""
     table = Table(title=title, title_justify="left")
-    for column in ("segment", "SR seen", "SR unseen", "GC seen", "GC unseen", "forgetting (SR seen)"):
-        table.add_column(column, justify="left" if column == "segment" else "right")
+    table.add_column("segment", no_wrap=True)
+    for column in ("SR seen", "SR unseen", "GC seen", "GC unseen", "F (SR seen)"):
+        table.add_column(column, justify="right")
     final, forgetting = summary["final"], summary["metrics"]["seen/sr"]["forgetting_per_segment"]
     for j, segment in enumerate(summary["segments"]):
         table.add_row(segment, *(_pct(final[k][segment]) for k in ("seen/sr", "unseen/sr", "seen/gc", "unseen/gc")),
