@@ -17,8 +17,9 @@ import numpy as np
 import torch
 
 from .agents import LMPolicy, LMPolicyConfig, RandomAgent
+from .agents.base import Agent
 from .envs import get_family
-from .envs.core import Task
+from .envs.core import Task, WorldFamily
 from .eval.episodes import SuiteScores, score
 from .eval.plots import plot_stream_curves
 from .eval.rollout import rollout
@@ -50,7 +51,10 @@ class RunConfig:
 
     def validate(self) -> None:
         get_family(self.world)
-        get_learner(self.learner)
+        learner = get_learner(self.learner)
+        if "demonstrations" not in learner.supports:
+            raise ValueError(f"learner {self.learner!r} learns from {', '.join(sorted(learner.supports))}, "
+                             "but this stream delivers demonstrations")
         get_setup(self.setup).segments(get_family(self.world), self.order)
         for name in ("per_segment", "eval_every", "eval_episodes", "max_steps"):
             if getattr(self, name) < 1:
@@ -70,7 +74,7 @@ def _seen_segments(stream: Stream, samples: int) -> list[str]:
     return [s for s in stream.segments if starts[s] < samples]
 
 
-def evaluate(family, agent, suites: dict[str, dict[str, list[Task]]], segments: list[str],
+def evaluate(family: WorldFamily, agent: Agent, suites: dict[str, dict[str, list[Task]]], segments: list[str],
              max_steps: int) -> dict[str, dict[str, SuiteScores]]:
     """Roll `agent` out on the suites of `segments`, all episodes in one batch."""
     jobs = [(s, split) for s in segments for split in suites[s]]

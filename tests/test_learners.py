@@ -107,3 +107,20 @@ def test_cama_without_dc_uses_fixed_gamma():
 def test_unknown_learner_names_the_alternatives():
     with pytest.raises(ValueError, match="unknown learner 'ewc'.*cama.*er"):
         get_learner("ewc")
+
+
+def test_a_learner_that_cannot_learn_from_demonstrations_is_refused_before_running():
+    from clsim.experiment import RunConfig
+    from clsim.learners.base import Learner
+    from clsim.learners.registry import LEARNERS, register
+
+    @register
+    class FeedbackOnly(Learner):
+        name = "feedback-only-test"
+        supports = frozenset({"binary-feedback"})
+
+    try:
+        with pytest.raises(ValueError, match="learns from binary-feedback.*delivers demonstrations"):
+            RunConfig(learner="feedback-only-test").validate()
+    finally:
+        del LEARNERS["feedback-only-test"]

@@ -84,6 +84,7 @@ class HouseholdEnv(gym.Env):
         self.steps = self.fails = 0
         self.feedback = ""
         self.met, self.total = goal_conditions(self.world, task.behavior, task.goal)
+        self.candidates = tuple(self.world.candidates())
         if task.id not in self._expert_lengths:
             trace = run_expert(self.world.copy(), task.behavior, task.goal)
             self._expert_lengths[task.id] = len(trace)
@@ -91,17 +92,17 @@ class HouseholdEnv(gym.Env):
 
     def step(self, action: int | str):
         assert self.task is not None, "call reset() before step()"
-        candidates = self.world.candidates()
         if isinstance(action, str):
             text = action
-        elif 0 <= int(action) < len(candidates):
-            text = candidates[int(action)]
+        elif 0 <= int(action) < len(self.candidates):
+            text = self.candidates[int(action)]
         else:
             text = f"invalid index {int(action)}"
         self.steps += 1
         failure = None if text == STOP else self.world.act(text)
         self.feedback = "" if failure is None else f"{text} failed : {failure} ."
         self.fails += failure is not None
+        self.candidates = tuple(self.world.candidates())
         met, _ = goal_conditions(self.world, self.task.behavior, self.task.goal)
         reward = (met - self.met) / self.total
         self.met = met
@@ -131,13 +132,12 @@ class HouseholdEnv(gym.Env):
         return {
             "instruction": self.task.instruction,
             "observation": f"{self.feedback} {text}" if self.feedback else text,
-            "candidates": tuple(self.world.candidates()),
+            "candidates": self.candidates,
         }
 
     def _info(self, done: bool) -> dict[str, Any]:
-        n = len(self.world.candidates())
         mask = np.zeros(MAX_CANDIDATES, dtype=np.int8)
-        mask[:n] = 1
+        mask[: len(self.candidates)] = 1
         info = {
             "goal_conditions": (self.met, self.total),
             "success": self.met == self.total,
