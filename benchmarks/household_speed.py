@@ -1,0 +1,80 @@
+"""Throughput of the pieces a run spends its time in: env steps, policy scoring, learner updates.
+
+    python benchmarks/household_speed.py [--seconds 5]
+
+Prints a table and writes benchmarks/results/household_speed.json. Learner update times are
+reported as a ratio to fine-tuning the same model on the same episodes in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+from rich.console import Console
+from rich.table import Table
+
+from clsim.agents import LMPolicy
+from clsim.envs import get_family
+from clsim.envs.household.env import HouseholdEnv
+from clsim.learners import LearnerConfig, get_learner
+
+
+def env_steps_per_second(seconds: float) -> float:
+    env, steps, start = HouseholdEnv(max_steps=100), 0, time.perf_counter()
+    generator = torch.Generator().manual_seed(0)
+    obs, _ = env.reset(seed=0)
+    while time.perf_counter() - start < seconds:
+        action = int(torch.randint(len(obs["candidates"]), (1,), generator=generator))
+        obs, _, terminated, truncated, _ = env.step(action)
+        steps += 1
+        if terminated or truncated:
+            obs, _ = env.reset(seed=steps)
+    return steps / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    family = get_family("household")
+    tasks = [t for b in family.behaviors for t in family.make_tasks(b, "kitchen" if family.allowed(b, "kitchen")
+                                                                   else "bedroom", "train", 4, 0)]
+    episodes = [family.demonstrate(t).episode() for t in tasks]
+    observations = [o for e in episodes for o in e.observations()]
+    results: dict[str, float] = {"env steps/s (random actions, expert advice on)": env_steps_per_second(args.seconds)}
+
+    policy = LMPolicy(family.vocabulary(), seed=0)
+    start = time.perf_counter()
+    for i in range(0, len(observations), 64):
+        policy.act(observations[i : i + 64])
+    results["policy scored steps/s (batches of 64)"] = len(observations) / (time.perf_counter() - start)
+
+    per_update = {}
+    for name in ("finetune", "er", "der++", "cama"):
+        torch.manual_seed(0)
+        learner = get_learner(name)(LMPolicy(family.vocabulary(), seed=0), LearnerConfig(online_iter=1.0), seed=0)
+        learner.observe(episodes[:8])  # warm up and fill memory
+        start = time.perf_counter()
+        learner.observe(episodes[8:24])
+        per_update[name] = (time.perf_counter() - start) / (learner.updates - 8)
+    for name, seconds in per_update.items():
+        results[f"{name}: seconds per update"] = seconds
+        results[f"{name}: ratio to finetune"] = seconds / per_update["finetune"]
+
+    table = Table(title="household throughput (this machine)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in results.items():
+        table.add_row(key, f"{value:,.3f}" if value < 100 else f"{value:,.0f}")
+    Console().print(table)
+    out = Path(__file__).parent / "results" / "household_speed.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
