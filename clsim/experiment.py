@@ -178,7 +178,9 @@ def summarise(records: list[dict[str, Any]], stream: Stream, points: list[int], 
 
 def _plot(run: RunDirectory, summary: dict[str, Any]) -> None:
     segments = summary["segments"]
-    for split in SPLITS:
-        a = matrix(run.records, tuple(segments), split, "sr")
-        plot_stream_curves(run.plots / f"sr_{split}.png", a, summary["samples"], segments, summary["segment_ends"],
-                           f"Success rate on {split} scenes over the stream", "SR")
+    names = {"sr": ("SR", "Success rate"), "gc": ("GC", "Goal-condition success")}
+    for key, (label, title) in names.items():
+        for split in SPLITS:
+            a = matrix(run.records, tuple(segments), split, key)
+            plot_stream_curves(run.plots / f"{key}_{split}.png", a, summary["samples"], segments,
+                               summary["segment_ends"], f"{title} on {split} scenes over the stream", label)

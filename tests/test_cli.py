@@ -26,7 +26,7 @@ def test_train_writes_a_complete_run_directory_and_is_deterministic(tmp_path):
     assert first.exit_code == 0, first.output
     run = tmp_path / "a"
     for name in ("config.json", "metrics.jsonl", "summary.json", "checkpoints/final.safetensors",
-                 "plots/sr_seen.png", "plots/sr_unseen.png"):
+                 "plots/sr_seen.png", "plots/sr_unseen.png", "plots/gc_seen.png", "plots/gc_unseen.png"):
         assert (run / name).exists(), name
     summary = json.loads((run / "summary.json").read_text())
     assert summary["segments"] == ["bedroom", "bathroom", "living_room", "kitchen"]
