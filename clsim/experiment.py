@@ -43,7 +43,7 @@ class RunConfig:
     seed: int = 0
     per_segment: int = 40  # stream samples per segment
     eval_every: int = 20  # samples between eval points (segment ends are eval points too)
-    eval_episodes: int = 6  # tasks per segment and split in each eval suite
+    eval_episodes: int = 10  # tasks per segment and split in each eval suite
     max_steps: int = 60  # per evaluation episode
     random_baseline: bool = True
     learner_config: LearnerConfig = field(default_factory=LearnerConfig)
