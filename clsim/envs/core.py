@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -138,10 +138,3 @@ def get_family(name: str) -> WorldFamily:
     if name not in _INSTANCES:
         _INSTANCES[name] = _FAMILIES[name]()
     return _INSTANCES[name]
-
-
-def choose(name: str, value: str, allowed: Sequence[str]) -> str:
-    """Return `value` if it is allowed, else raise an error naming it and the allowed values."""
-    if value not in allowed:
-        raise ValueError(f"unknown {name} {value!r}; allowed: {', '.join(allowed)}")
-    return value

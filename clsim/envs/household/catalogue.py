@@ -21,15 +21,6 @@ TASK_TYPES = (
     "pick_cool_then_place_in_recep",
     "pick_and_place_with_movable_recep",
 )
-SHORT_NAMES = {
-    "pick_and_place_simple": "simple",
-    "pick_two_obj_and_place": "two_obj",
-    "look_at_obj_in_light": "look",
-    "pick_clean_then_place_in_recep": "clean",
-    "pick_heat_then_place_in_recep": "heat",
-    "pick_cool_then_place_in_recep": "cool",
-    "pick_and_place_with_movable_recep": "movable",
-}
 # Where each task type occurs, as in ALFRED: heat/cool need kitchen appliances, clean a sink,
 # look a lamp; bathrooms have clean, two_obj and simple.
 TASK_SCENES: dict[str, tuple[str, ...]] = {
@@ -44,7 +35,6 @@ TASK_SCENES: dict[str, tuple[str, ...]] = {
 
 # Camera horizons, as ALFRED's LookUp/LookDown change it in 30 degree steps.
 UP, LEVEL, DOWN = -30, 0, 30
-HORIZONS = (UP, LEVEL, DOWN)
 
 
 @dataclass(frozen=True)
