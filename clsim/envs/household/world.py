@@ -222,11 +222,13 @@ class World:
         """
         held = self.held
         holding = "nothing" if held is None else held.describe()
-        if held is not None and self._contents(held.name):
-            holding += f" with {self._contents(held.name)}"
+        carried = self._contents(held.name) if held is not None else ""
+        if carried:
+            holding += f" with {carried}"
         lines = [f"{self.layout.scene_type.replace('_', ' ')}", f"holding {holding} looking {HORIZON_WORDS[self.horizon]}"]
+        where = {s.name: self.where(s) for s in self.layout.stations}  # objects repeat their station's
         for s in self.layout.stations:
-            words = [s.name, self.where(s)]
+            words = [s.name, where[s.name]]
             if s.type.openable:
                 words.append("open" if s.name in self.opened else "closed")
             if s.type.heats or s.type.lamp:
@@ -237,7 +239,7 @@ class World:
             station = self.station_of(t)
             if station is None or not self.is_open(station):
                 continue
-            words = [t.name, "at", station.name, self.where(station)]
+            words = [t.name, "at", station.name, where[station.name]]
             if t.location != station.name:
                 words.append(f"in {t.location}")
             words += t.describe().split()[2:]
