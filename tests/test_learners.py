@@ -124,3 +124,10 @@ def test_a_learner_that_cannot_learn_from_demonstrations_is_refused_before_runni
             RunConfig(learner="feedback-only-test").validate()
     finally:
         del LEARNERS["feedback-only-test"]
+
+
+def test_fractional_online_iter_spends_exactly_its_budget():
+    agent, learner = make("der++", batch_size=4, stream_batch=2, online_iter=0.25, memory_size=8)
+    learner.observe([toy_episode(str(i)) for i in range(8)])  # budget 0.5 per stream batch
+    assert learner.updates == 2
+    assert learner.memory.seen == 8 and all(item.logits is not None for item in learner.memory.items)

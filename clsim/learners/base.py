@@ -141,11 +141,12 @@ class Learner:
         return [logits[:, : int(mask.sum(1).max())].clone() for logits, mask in rows]
 
     def _train_pending(self) -> None:
+        """Spend the whole-number part of the budget on updates, then offer the batch to memory."""
         updates = int(self.budget)
         self.budget -= updates
         self.agent.train()
         stream = None
-        for _ in range(max(1, updates)):
+        for _ in range(updates):
             items = self.memory.sample(self.config.batch_size - len(self.pending)) if self.uses_memory else []
             episodes = self.pending + [item.episode for item in items]
             both = self.forward(episodes)
@@ -164,6 +165,10 @@ class Learner:
             self.updates += 1
             self.after_update(stream, replay, items)
         if self.uses_memory:
-            for episode, row in zip(self.pending, self._logits_to_keep(stream)):
+            if stream is None and self.keeps_logits:  # no update this batch: record the current policy's logits
+                with torch.no_grad():
+                    stream = self.forward(self.pending)
+            rows = self._logits_to_keep(stream) if stream is not None else [None] * len(self.pending)
+            for episode, row in zip(self.pending, rows):
                 self.memory.add(MemoryItem(episode, row))
         self.pending = []
