@@ -18,6 +18,7 @@ from rich.progress import (
 )
 
 from ..envs import family_names, get_family
+from ..eval.rundir import RunDirectory, unused_path
 from ..experiment import RunConfig, run_experiment
 from ..learners import LearnerConfig, learner_names
 from ..streams import get_setup, setup_names
@@ -53,8 +54,6 @@ def train(
     baseline: Annotated[bool, typer.Option(help="Also score a random agent on the final suites.")] = True,
 ) -> None:
     """Learn online from a task-free stream, evaluating as it goes; writes a run directory."""
-    from ..eval.rundir import RunDirectory, RunDirectoryError, unused_path
-
     try:
         config = RunConfig(world=world, setup=setup, learner=learner, order=order, seed=seed,
                            per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
@@ -74,17 +73,18 @@ def train(
 
         def on_eval(record: dict) -> None:
             seen = [v["seen"]["sr"] for v in record["scores"].values()]
-            progress.update(bar, description=f"learning (SR seen {100 * sum(seen) / len(seen):4.1f}%)")
+            mean = 100 * sum(seen) / len(seen)
+            progress.update(bar, description=f"learning (SR seen {mean:4.1f}%)")
             if not sys.stdout.isatty():
-                console.print(f"  eval at {record['samples']:4d} samples: SR seen "
-                              f"{100 * sum(seen) / len(seen):5.1f}% over {len(seen)} segment(s)")
+                console.print(f"  eval at {record['samples']:4d} samples: SR seen {mean:5.1f}% "
+                              f"over {len(seen)} segment(s)")
 
         try:
             summary = run_experiment(config, target, on_sample=lambda n: progress.update(bar, completed=n),
                                      on_eval=on_eval)
-        except (RunDirectoryError, ValueError) as error:
+        except ValueError as error:  # RunDirectoryError included
             fail(str(error))
-    axis = "task type" if setup == "behavior-il" else "scene type"
+    axis = {"behavior": "task type", "environment": "scene type"}[get_setup(setup).axis]
     console.print(segment_table(summary, f"Final scores per {axis} (%)"))
     console.print(metrics_table(summary))
     cost = summary["cost"]
