@@ -115,10 +115,27 @@ class LMPolicy(nn.Module):
 
     # ----- encoding ----------------------------------------------------------------------
     def _encode_lines(self, texts_per_obs: Sequence[Sequence[str]], instructions: torch.Tensor) -> torch.Tensor:
-        """Line vectors of every observation's lines, flattened in order, ``[sum of lines, H]``."""
-        flat = [t for texts in texts_per_obs for t in texts]
-        owner = torch.tensor([b for b, texts in enumerate(texts_per_obs) for _ in texts], dtype=torch.long)
-        return self.lines(_pad(self.tokenizer.encode(flat), self.config.max_line_words), instructions[owner])
+        """Line vectors of every observation's lines, flattened in order, ``[sum of lines, H]``.
+
+        A line's vector depends only on its words and its instruction, and most lines repeat
+        across the steps of an episode (the candidates nearly always), so each distinct
+        (instruction, line) pair is encoded once per batch and gathered back: about half
+        the rows of a training batch, with the same result.
+        """
+        keys = [tuple(row) for row in instructions.tolist()]
+        slot: dict[tuple[tuple[int, ...], str], int] = {}
+        texts, owners, positions = [], [], []
+        for b, lines in enumerate(texts_per_obs):
+            for text in lines:
+                key = (keys[b], text)
+                if key not in slot:
+                    slot[key] = len(texts)
+                    texts.append(text)
+                    owners.append(b)
+                positions.append(slot[key])
+        ids = _pad(self.tokenizer.encode(texts), self.config.max_line_words)
+        vectors = self.lines(ids, instructions[torch.tensor(owners, dtype=torch.long)])
+        return vectors[torch.tensor(positions, dtype=torch.long)]
 
     def _context(self, observations: Sequence[Observation], instructions: torch.Tensor
                  ) -> tuple[torch.Tensor, torch.Tensor]:
