@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from ..agents.base import pad_logits
+from ..agents.base import NEG_INF, pad_logits
 from ..envs.core import Episode
 from .memory import EpisodeMemory, MemoryItem
 
@@ -34,8 +34,20 @@ class LearnerConfig:
     beta: float = 0.5  # weight of the logit-distillation loss (DER++, CAMA)
     cama_window: int = 5  # N, the length of CAMA's per-class confidence queues
     num_classes: int = 13  # K, the world's action classes (household: 12 ALFRED actions + Stop)
+    mir_candidates: int = 50  # memory episodes MIR scores for interference (Aljundi et al.: 50)
+    distill: str = "mse"  # ESR's distance to stored logits: "mse" or "kl" (at `temperature`)
+    temperature: float = 2.0  # softening of KL distillation (ESR with "kl", LwF; Hinton et al.: 2)
+    lwf_weight: float = 1.0  # weight of LwF's distillation term (Li & Hoiem: 1)
+    snapshot_period: int = 40  # samples between LwF teacher snapshots: the task-free stand-in for task ends
 
     def __post_init__(self) -> None:
+        if self.distill not in ("mse", "kl"):
+            raise ValueError(f"distill must be 'mse' or 'kl', got {self.distill!r}")
+        for name in ("mir_candidates", "snapshot_period"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
         if not 1 <= self.stream_batch <= self.batch_size:
             raise ValueError(f"stream_batch must be in 1..batch_size ({self.batch_size}), got {self.stream_batch}")
         if self.online_iter <= 0:
@@ -61,10 +73,25 @@ def imitation_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return nn.functional.cross_entropy(logits, targets)
 
 
+def episode_losses(batch: StepBatch) -> torch.Tensor:
+    """Each episode's mean per-step cross-entropy of the expert's actions, ``[episodes]``."""
+    nll = nn.functional.cross_entropy(batch.logits, batch.targets, reduction="none")
+    return torch.stack([part.mean() for part in batch.per_episode(nll)])
+
+
 def logit_distillation(logits: torch.Tensor, stored: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean squared error to stored logits over valid candidates (DER's dark-knowledge term)."""
     diff = (logits - stored).masked_fill(~mask, 0.0)
     return diff.pow(2).sum() / mask.sum().clamp(min=1)
+
+
+def kl_distillation(logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor,
+                    temperature: float) -> torch.Tensor:
+    """KL(softmax(targets / T) || softmax(logits / T)) * T^2 per step, averaged (Hinton et al.)."""
+    teacher = (targets / temperature).masked_fill(~mask, NEG_INF).log_softmax(-1)
+    student = (logits / temperature).masked_fill(~mask, NEG_INF).log_softmax(-1)
+    kl = (teacher.exp() * (teacher - student)).masked_fill(~mask, 0.0).sum(-1)
+    return kl.mean() * temperature**2
 
 
 def stored_logits(items: Sequence[MemoryItem], width: int) -> torch.Tensor:
@@ -123,15 +150,51 @@ class Learner:
     def loss(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> torch.Tensor:
         raise NotImplementedError
 
+    def retrieve(self, count: int) -> list[MemoryItem]:
+        """Memory items to replay in the next update: uniform here (MIR and PerpR choose)."""
+        return self.memory.sample(count)
+
+    def step(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> None:
+        """One optimiser step on ``loss`` (A-GEM and EWC++ shape the gradient here)."""
+        loss = self.loss(stream, replay, items)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.clip_and_step()
+
     def after_update(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> None:
         """Hook run after each optimiser step (CAMA refreshes stored logits here)."""
 
+    def remember(self, stream: StepBatch | None) -> None:
+        """Offer the stream batch to memory, with its last logits if the learner keeps them."""
+        if self.keeps_logits and stream is None:  # no update this batch: record the current policy's logits
+            with torch.no_grad():
+                stream = self.forward(self.pending)
+        rows = self._logits_to_keep(stream) if stream is not None else [None] * len(self.pending)
+        for episode, row in zip(self.pending, rows):
+            self.memory.add(MemoryItem(episode, row))
+
     # ----- machinery ---------------------------------------------------------------------------
+    def clip_and_step(self) -> None:
+        nn.utils.clip_grad_norm_(self.agent.parameters(), self.config.clip_grad)
+        self.optimizer.step()
+
     def forward(self, episodes: list[Episode]) -> StepBatch:
         observations = [o for e in episodes for o in e.observations()]
         logits, mask = pad_logits(self.agent.scores(observations))
         targets = torch.tensor([a for e in episodes for a in e.actions()])
         return StepBatch(episodes, logits, mask, targets, [len(e.steps) for e in episodes])
+
+    def forward_split(self, stream_episodes: list[Episode], items: list[MemoryItem]
+                      ) -> tuple[StepBatch, StepBatch | None]:
+        """One forward pass over stream and replayed episodes, split back into the two batches."""
+        episodes = list(stream_episodes) + [item.episode for item in items]
+        both = self.forward(episodes)
+        k = len(stream_episodes)
+        n = sum(both.lengths[:k])
+        stream = StepBatch(episodes[:k], both.logits[:n], both.mask[:n], both.targets[:n], both.lengths[:k])
+        if not items:
+            return stream, None
+        return stream, StepBatch(episodes[k:], both.logits[n:], both.mask[n:], both.targets[n:], both.lengths[k:])
 
     def _logits_to_keep(self, stream: StepBatch) -> list[torch.Tensor | None]:
         """Each stream episode's logits from its last update, trimmed to its candidates."""
@@ -147,28 +210,11 @@ class Learner:
         self.agent.train()
         stream = None
         for _ in range(updates):
-            items = self.memory.sample(self.config.batch_size - len(self.pending)) if self.uses_memory else []
-            episodes = self.pending + [item.episode for item in items]
-            both = self.forward(episodes)
-            n = sum(both.lengths[: len(self.pending)])
-            stream = StepBatch(self.pending, both.logits[:n], both.mask[:n], both.targets[:n],
-                               both.lengths[: len(self.pending)])
-            replay = None
-            if items:
-                replay = StepBatch(episodes[len(self.pending):], both.logits[n:], both.mask[n:],
-                                   both.targets[n:], both.lengths[len(self.pending):])
-            loss = self.loss(stream, replay, items)
-            self.optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(self.agent.parameters(), self.config.clip_grad)
-            self.optimizer.step()
+            items = self.retrieve(self.config.batch_size - len(self.pending)) if self.uses_memory else []
+            stream, replay = self.forward_split(self.pending, items)
+            self.step(stream, replay, items)
             self.updates += 1
             self.after_update(stream, replay, items)
         if self.uses_memory:
-            if stream is None and self.keeps_logits:  # no update this batch: record the current policy's logits
-                with torch.no_grad():
-                    stream = self.forward(self.pending)
-            rows = self._logits_to_keep(stream) if stream is not None else [None] * len(self.pending)
-            for episode, row in zip(self.pending, rows):
-                self.memory.add(MemoryItem(episode, row))
+            self.remember(stream)
         self.pending = []

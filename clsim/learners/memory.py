@@ -13,17 +13,21 @@ from ..envs.core import Episode
 
 @dataclass
 class MemoryItem:
-    """An episode and, for logit-replay learners, its stored per-step logits ``[T, K]``."""
+    """An episode and, for logit-replay learners, its stored per-step logits ``[T, K]``.
+
+    ``priority`` is a learner's ranking score (PerpR: the episode's perplexity).
+    """
 
     episode: Episode
     logits: torch.Tensor | None = None
+    priority: float = 0.0
 
     def nbytes(self) -> int:
         return 0 if self.logits is None else self.logits.numel() * self.logits.element_size()
 
 
 class EpisodeMemory:
-    """A fixed-capacity buffer filled by reservoir sampling (Vitter's algorithm R).
+    """A fixed-capacity buffer filled by reservoir sampling (Vitter's algorithm R), or by priority.
 
     Every episode seen so far has the same chance, capacity / seen, of being in memory,
     which is what a task-free learner wants when it cannot tell segments apart.
@@ -49,6 +53,20 @@ class EpisodeMemory:
         slot = self.rng.randrange(self.seen)
         if slot < self.capacity:
             self.items[slot] = item
+            return True
+        return False
+
+    def keep_hardest(self, item: MemoryItem) -> bool:
+        """Offer one item to a memory ranked by priority: a full memory swaps out its lowest."""
+        self.seen += 1
+        if len(self.items) < self.capacity:
+            self.items.append(item)
+            return True
+        if not self.items:
+            return False
+        lowest = min(range(len(self.items)), key=lambda i: self.items[i].priority)
+        if item.priority > self.items[lowest].priority:
+            self.items[lowest] = item
             return True
         return False
 

@@ -1,0 +1,162 @@
+"""Each added learner's defining mechanism on a small hand-checked case: PerpR, MIR, A-GEM, ESR, LwF."""
+
+import copy
+import math
+import random
+
+import pytest
+import torch
+from test_learners import make, toy_episode
+
+from clsim.envs.core import Episode, Step
+from clsim.learners import EpisodeMemory, LearnerConfig, MemoryItem, get_learner, learner_names
+from clsim.learners.agem import project
+from clsim.learners.base import episode_losses, imitation_loss, kl_distillation
+from clsim.learners.perpr import episode_perplexities
+
+CANDIDATES = ("MoveAhead", "RotateLeft", "PickupObject apple 1", "Stop")
+
+
+def varied_episode(uid: str, actions: list[int]) -> Episode:
+    """An episode whose expert actions are `actions` (so episodes differ in difficulty)."""
+    steps = tuple(Step(f"kitchen . holding nothing looking level . apple {i} at counter 1 ahead left {a} face "
+                       "left level .", CANDIDATES, a) for i, a in enumerate(actions))
+    return Episode(uid, "put an apple on the counter .", steps)
+
+
+def test_every_added_learner_is_registered():
+    assert {"perpr", "esr", "mir", "agem", "lwf"} <= set(learner_names())
+
+
+def test_priority_memory_keeps_the_highest_priorities():
+    memory = EpisodeMemory(2, random.Random(0))
+    for i, priority in enumerate([1.0, 5.0, 3.0, 0.5, 4.0]):
+        memory.keep_hardest(MemoryItem(toy_episode(str(i), 1), priority=priority))
+    assert sorted(item.priority for item in memory.items) == [4.0, 5.0]
+    assert memory.seen == 5
+
+
+def test_perpr_keeps_and_replays_the_highest_perplexity_episodes():
+    agent, learner = make("perpr", batch_size=4, stream_batch=2, online_iter=1, memory_size=3)
+    episodes = [varied_episode(str(i), [(i + k) % 4 for k in range(1 + i % 3)]) for i in range(8)]
+    learner.observe(episodes)
+    kept = {item.episode.uid for item in learner.memory.items}
+    with torch.no_grad():
+        current = dict(zip([e.uid for e in episodes], episode_perplexities(learner.forward(episodes))))
+    for item in learner.memory.items:  # priorities are the current policy's perplexities
+        assert item.priority == pytest.approx(current[item.episode.uid], rel=1e-5)
+    rejected = [uid for uid in ("6", "7") if uid not in kept]  # the last batch met the final ranking
+    assert all(min(current[uid] for uid in kept) >= current[uid] - 1e-6 for uid in rejected)
+    first = learner.retrieve(2)
+    assert [i.priority for i in first] == sorted((i.priority for i in learner.memory.items), reverse=True)[:2]
+
+
+def test_perplexity_is_exp_of_the_mean_negative_log_likelihood():
+    agent, learner = make("perpr")
+    episode = varied_episode("x", [0, 2, 3])
+    batch = learner.forward([episode])
+    log_probs = batch.logits.log_softmax(-1).gather(1, batch.targets[:, None]).squeeze(1)
+    assert episode_perplexities(batch)[0] == pytest.approx(math.exp(-log_probs.mean().item()), rel=1e-5)
+
+
+def test_mir_replays_the_episodes_whose_loss_rises_most_and_restores_the_weights():
+    agent, learner = make("mir", batch_size=4, stream_batch=2, memory_size=6, mir_candidates=6, lr=0.5)
+    for i in range(6):
+        learner.memory.add(MemoryItem(varied_episode(f"m{i}", [(i + k) % 4 for k in range(3)])))
+    learner.pending = [varied_episode("s0", [1, 1, 1]), varied_episode("s1", [1, 1])]
+    before_weights = copy.deepcopy(agent.state_dict())
+    chosen = learner.retrieve(2)
+    assert all(torch.equal(v, agent.state_dict()[k]) for k, v in before_weights.items())
+    # The same look-ahead by hand, on a copy of the policy.
+    shadow = copy.deepcopy(agent)
+    _, helper = make("er")
+    helper.agent = shadow
+    candidates = list(learner.memory.items)
+    stream = helper.forward(learner.pending)
+    imitation_loss(stream.logits, stream.targets).backward()
+    with torch.no_grad():
+        before = episode_losses(helper.forward([c.episode for c in candidates]))
+        for p in shadow.parameters():
+            if p.grad is not None:
+                p -= 0.5 * p.grad
+        after = episode_losses(helper.forward([c.episode for c in candidates]))
+    rise = (after - before).tolist()
+    expected = sorted(range(6), key=lambda i: -rise[i])[:2]
+    assert {c.episode.uid for c in chosen} == {candidates[i].episode.uid for i in expected}
+
+
+def test_agem_projection_removes_only_the_conflicting_component():
+    g, ref = torch.tensor([1.0, 0.0]), torch.tensor([-1.0, 1.0])
+    assert torch.allclose(project(g, ref), torch.tensor([0.5, 0.5]))
+    assert torch.dot(project(g, ref), ref).item() == pytest.approx(0.0, abs=1e-7)
+    compatible = torch.tensor([0.0, 2.0])
+    assert torch.equal(project(compatible, ref), compatible)
+
+
+def test_agem_step_never_points_against_the_reference_gradient():
+    agent, learner = make("agem", batch_size=4, stream_batch=2, memory_size=4, clip_grad=1e9)
+    for i in range(4):
+        learner.memory.add(MemoryItem(varied_episode(f"m{i}", [(i + k) % 4 for k in range(3)])))
+    learner.pending = [varied_episode("s0", [2, 2, 2]), varied_episode("s1", [3, 3])]
+    items = learner.retrieve(2)
+    params = [p for p in agent.parameters() if p.requires_grad]
+    stream, replay = learner.forward_split(learner.pending, items)
+    reference = torch.cat([(g if g is not None else torch.zeros_like(p)).reshape(-1) for g, p in zip(
+        torch.autograd.grad(imitation_loss(replay.logits, replay.targets), params, retain_graph=True,
+                            allow_unused=True), params)])
+    learner.step(stream, replay, items)
+    applied = torch.cat([p.grad.reshape(-1) for p in params])
+    assert torch.dot(applied, reference).item() >= -1e-6 * applied.norm().item() * reference.norm().item()
+
+
+def test_kl_distillation_matches_a_hand_computed_value():
+    mask = torch.ones(1, 2, dtype=torch.bool)
+    value = kl_distillation(torch.tensor([[math.log(3.0), 0.0]]), torch.zeros(1, 2), mask, temperature=1.0)
+    assert value.item() == pytest.approx(0.5 * math.log(4 / 3), rel=1e-5)
+
+
+@pytest.mark.parametrize("distill", ["mse", "kl"])
+def test_esr_replays_its_own_logits_not_the_labels(distill):
+    agent, learner = make("esr", batch_size=4, stream_batch=2, memory_size=4, distill=distill)
+    learner.observe([varied_episode("a", [0, 1, 2]), varied_episode("b", [3, 3])])
+    item = learner.memory.items[0]
+    stream, replay = learner.forward_split([varied_episode("c", [1])], [item])
+    item.logits = replay.logits.detach()[:, : item.logits.shape[1]].clone()  # targets equal the policy now
+    loss = learner.loss(stream, replay, [item])
+    assert loss.item() == pytest.approx(imitation_loss(stream.logits, stream.targets).item(), rel=1e-6)
+    item.logits = item.logits + torch.tensor([5.0, 0.0, 0.0, 0.0])[: item.logits.shape[1]]
+    assert learner.loss(stream, replay, [item]).item() > loss.item()
+
+
+def test_lwf_distils_a_frozen_snapshot_taken_every_period():
+    agent, learner = make("lwf", batch_size=2, stream_batch=2, online_iter=1, snapshot_period=4)
+    learner.observe([toy_episode("a"), toy_episode("b")])
+    assert learner.teacher is None and len(learner.memory) == 0
+    learner.observe([toy_episode("c"), toy_episode("d")])  # 4 samples: snapshot after the first update
+    assert learner.teacher is not None and learner.snapshot_at == 4
+    assert not any(p.requires_grad for p in learner.teacher.parameters())
+    changed = [not torch.equal(p, q) for p, q in zip(agent.parameters(), learner.teacher.parameters())]
+    assert any(changed), "the policy moved on after the snapshot; the teacher did not"
+    state = learner.state_dict()
+    _, fresh = make("lwf", snapshot_period=4)
+    fresh.load_state_dict(copy.deepcopy(state))
+    assert all(torch.equal(p, q) for p, q in zip(fresh.teacher.parameters(), learner.teacher.parameters()))
+
+
+def test_bad_learner_options_name_the_value():
+    with pytest.raises(ValueError, match="distill must be 'mse' or 'kl', got 'l2'"):
+        LearnerConfig(distill="l2")
+    with pytest.raises(ValueError, match="snapshot_period must be >= 1, got 0"):
+        LearnerConfig(snapshot_period=0)
+
+
+@pytest.mark.parametrize("name", ["perpr", "esr", "mir", "agem", "lwf"])
+def test_added_learners_learn_the_episodes_they_train_on(name):
+    agent, learner = make(name, batch_size=4, stream_batch=2, online_iter=6, memory_size=4, lr=3e-3)
+    episodes = [varied_episode(str(i), [i % 4, (i + 1) % 4]) for i in range(4)]
+    learner.observe(episodes[:2])
+    latest = episodes[2:]
+    before = episode_losses(learner.forward(latest)).mean().item()  # just before training on them
+    learner.observe(latest)
+    assert episode_losses(learner.forward(latest)).mean().item() < before
+    assert get_learner(name).name == name
