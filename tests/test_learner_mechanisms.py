@@ -1,4 +1,4 @@
-"""Each added learner's defining mechanism on a small hand-checked case: PerpR, MIR, A-GEM, ESR, LwF."""
+"""Each added learner's defining mechanism on a small hand-checked case: PerpR, MIR, A-GEM, ESR, LwF, EWC++."""
 
 import copy
 import math
@@ -25,7 +25,7 @@ def varied_episode(uid: str, actions: list[int]) -> Episode:
 
 
 def test_every_added_learner_is_registered():
-    assert {"perpr", "esr", "mir", "agem", "lwf"} <= set(learner_names())
+    assert {"perpr", "esr", "mir", "agem", "lwf", "ewc++"} <= set(learner_names())
 
 
 def test_priority_memory_keeps_the_highest_priorities():
@@ -150,7 +150,7 @@ def test_bad_learner_options_name_the_value():
         LearnerConfig(snapshot_period=0)
 
 
-@pytest.mark.parametrize("name", ["perpr", "esr", "mir", "agem", "lwf"])
+@pytest.mark.parametrize("name", ["perpr", "esr", "mir", "agem", "lwf", "ewc++"])
 def test_added_learners_learn_the_episodes_they_train_on(name):
     agent, learner = make(name, batch_size=4, stream_batch=2, online_iter=6, memory_size=4, lr=3e-3)
     episodes = [varied_episode(str(i), [i % 4, (i + 1) % 4]) for i in range(4)]
@@ -160,3 +160,32 @@ def test_added_learners_learn_the_episodes_they_train_on(name):
     learner.observe(latest)
     assert episode_losses(learner.forward(latest)).mean().item() < before
     assert get_learner(name).name == name
+
+
+def test_ewcpp_tracks_an_online_fisher_and_pulls_towards_its_anchor():
+    agent, learner = make("ewc++", batch_size=2, stream_batch=2, online_iter=1, snapshot_period=2,
+                          ewc_lambda=50.0, ewc_decay=0.5, clip_grad=1e9)
+    learner.observe([varied_episode("a", [0, 1]), varied_episode("b", [2])])  # 2 updates; anchor after the 1st
+    assert learner.anchor and learner.snapshot_at == 2
+    name, param = next((n, p) for n, p in agent.named_parameters() if learner.anchor_fisher[n].abs().sum() > 0)
+    fisher_before = learner.fisher[name].clone()
+    anchor, anchor_fisher = learner.anchor[name].clone(), learner.anchor_fisher[name].clone()
+    weights = param.detach().clone()
+    stream = learner.forward([varied_episode("c", [3, 3])])
+    (plain,) = torch.autograd.grad(imitation_loss(stream.logits, stream.targets), [param], retain_graph=True)
+    learner.step(stream, None, [])
+    assert torch.allclose(learner.fisher[name], 0.5 * fisher_before + 0.5 * plain**2, atol=1e-9)
+    assert torch.allclose(param.grad, plain + 50.0 * anchor_fisher * (weights - anchor), atol=1e-7)
+    assert not torch.equal(weights, anchor), "the weights moved off the anchor, so the pull is not trivially zero"
+
+
+def test_joint_trains_only_when_the_stream_ends_then_over_all_of_it():
+    agent, learner = make("joint", batch_size=2, stream_batch=2, joint_epochs=3)
+    episodes = [varied_episode(str(i), [i % 4, (i + 2) % 4]) for i in range(5)]
+    before = copy.deepcopy(agent.state_dict())
+    learner.observe(episodes)
+    assert learner.updates == 0 and all(torch.equal(v, agent.state_dict()[k]) for k, v in before.items())
+    learner.flush()
+    assert learner.updates == 3 * 3  # 3 epochs of ceil(5 / 2) batches
+    learner.flush()
+    assert learner.updates == 9, "no new data, no more training"

@@ -38,14 +38,19 @@ class LearnerConfig:
     distill: str = "mse"  # ESR's distance to stored logits: "mse" or "kl" (at `temperature`)
     temperature: float = 2.0  # softening of KL distillation (ESR with "kl", LwF; Hinton et al.: 2)
     lwf_weight: float = 1.0  # weight of LwF's distillation term (Li & Hoiem: 1)
-    snapshot_period: int = 40  # samples between LwF teacher snapshots: the task-free stand-in for task ends
+    snapshot_period: int = 40  # samples between LwF teacher / EWC++ anchor snapshots: task-free "task ends"
+    ewc_lambda: float = 1e3  # EWC++ strength: its pull matches the imitation gradient after ~a segment's drift
+    joint_epochs: int = 30  # offline epochs of the joint upper bound (~the online learners' update count)
+    ewc_decay: float = 0.9  # EWC++ Fisher moving average: F <- decay * F + (1 - decay) * g^2
 
     def __post_init__(self) -> None:
         if self.distill not in ("mse", "kl"):
             raise ValueError(f"distill must be 'mse' or 'kl', got {self.distill!r}")
-        for name in ("mir_candidates", "snapshot_period"):
+        for name in ("mir_candidates", "snapshot_period", "joint_epochs"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0.0 <= self.ewc_decay < 1.0:
+            raise ValueError(f"ewc_decay must be in [0, 1), got {self.ewc_decay}")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
         if not 1 <= self.stream_batch <= self.batch_size:
