@@ -7,6 +7,7 @@ follow progress through the `on_sample` and `on_eval` callbacks.
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -62,6 +63,16 @@ class RunConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def peak_rss_mb() -> float | None:
+    """The process's peak resident memory in MiB (None where the OS does not report it)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / 2**20 if sys.platform == "darwin" else peak / 1024, 1)  # bytes on macOS, KiB elsewhere
 
 
 def eval_points(total: int, every: int, segment_ends: list[int]) -> list[int]:
@@ -141,7 +152,8 @@ def _run(config: RunConfig, out: Path, on_sample: Callable[[int], None] | None,
     summary = summarise(run.records, stream, points, ends)
     summary["cost"] = {"wall_seconds": round(train_seconds, 2), "updates": learner.updates,
                        "samples_per_second": round(len(stream) / train_seconds, 3),
-                       "memory_episodes": len(learner.memory), "memory_logit_bytes": learner.memory.nbytes(),
+                       "memory_episodes": len(learner.memory), "memory_bytes": learner.buffer_bytes(),
+                       "peak_rss_mb": peak_rss_mb(),
                        "trainable_parameters": sum(p.numel() for p in agent.parameters() if p.requires_grad)}
     if config.random_baseline:
         baseline = evaluate(family, RandomAgent(config.seed), suites, list(stream.segments), config.max_steps)

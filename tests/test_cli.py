@@ -30,6 +30,9 @@ def test_train_writes_a_complete_run_directory_and_is_deterministic(tmp_path):
         assert (run / name).exists(), name
     summary = json.loads((run / "summary.json").read_text())
     assert summary["segments"] == ["bedroom", "bathroom", "living_room", "kitchen"]
+    cost = summary["cost"]
+    assert cost["memory_episodes"] == 4 and cost["memory_bytes"] > 0 and cost["peak_rss_mb"] > 0
+    assert cost["trainable_parameters"] > 0 and cost["samples_per_second"] > 0
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["samples"] for r in records] == summary["samples"] == [2, 3, 4, 6, 8]
     assert list(records[0]["scores"]) == ["bedroom"] and len(records[-1]["scores"]) == 4

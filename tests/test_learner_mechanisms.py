@@ -189,3 +189,21 @@ def test_joint_trains_only_when_the_stream_ends_then_over_all_of_it():
     assert learner.updates == 3 * 3  # 3 epochs of ceil(5 / 2) batches
     learner.flush()
     assert learner.updates == 9, "no new data, no more training"
+
+
+def test_buffer_bytes_count_episode_text_stored_logits_and_snapshots():
+    from clsim.learners.memory import episode_nbytes
+
+    episodes = [varied_episode("a", [0, 1, 2]), varied_episode("b", [3])]
+    text = sum(episode_nbytes(e) for e in episodes)
+    assert text == sum(len(t.encode()) for e in episodes for t in
+                       [e.instruction, *(s.observation for s in e.steps), *(c for s in e.steps for c in s.candidates)])
+    _, er = make("er", batch_size=4, stream_batch=2, memory_size=4)
+    er.observe(episodes)
+    assert er.buffer_bytes() == text
+    _, der = make("der++", batch_size=4, stream_batch=2, memory_size=4)
+    der.observe(episodes)
+    assert der.buffer_bytes() == text + (3 + 1) * 4 * 4  # [steps, 4 candidates] float32 logits
+    agent, ewc = make("ewc++", batch_size=2, stream_batch=2, online_iter=1, snapshot_period=2)
+    ewc.observe(episodes)
+    assert ewc.buffer_bytes() == 3 * 4 * sum(p.numel() for p in agent.parameters())  # Fisher, anchor, its Fisher

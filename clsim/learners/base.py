@@ -138,6 +138,10 @@ class Learner:
         if self.pending:
             self._train_pending()
 
+    def buffer_bytes(self) -> int:
+        """Bytes kept besides the agent and optimiser: the episodic memory, plus any snapshots."""
+        return self.memory.nbytes()
+
     def state_dict(self) -> dict[str, Any]:
         return {"agent": self.agent.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "memory": self.memory.state_dict(), "rng": self.rng.getstate(), "pending": list(self.pending),

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from .base import Learner, StepBatch, imitation_loss
-from .memory import MemoryItem
+from .memory import MemoryItem, tensor_nbytes
 from .registry import register
 
 
@@ -52,6 +52,10 @@ class EWCPlusPlus(Learner):
             self.anchor = {n: params[n].detach().clone() for n in self.fisher}
             self.anchor_fisher = {n: f.clone() for n, f in self.fisher.items()}
             self.snapshot_at = self.samples_seen
+
+    def buffer_bytes(self) -> int:
+        tensors = [*self.fisher.values(), *self.anchor.values(), *self.anchor_fisher.values()]
+        return super().buffer_bytes() + tensor_nbytes(tensors)
 
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "fisher": self.fisher, "anchor": self.anchor,

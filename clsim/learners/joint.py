@@ -15,7 +15,7 @@ import torch
 
 from ..envs.core import Episode
 from .base import Learner, StepBatch, imitation_loss
-from .memory import MemoryItem
+from .memory import MemoryItem, episode_nbytes
 from .registry import register
 
 
@@ -49,6 +49,9 @@ class Joint(Learner):
 
     def loss(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> torch.Tensor:
         return imitation_loss(stream.logits, stream.targets)
+
+    def buffer_bytes(self) -> int:
+        return sum(episode_nbytes(e) for e in self.episodes)
 
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "episodes": list(self.episodes), "trained_on": self.trained_on}

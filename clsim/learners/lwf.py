@@ -15,7 +15,7 @@ import torch
 
 from ..agents.base import pad_logits
 from .base import Learner, StepBatch, imitation_loss, kl_distillation
-from .memory import MemoryItem
+from .memory import MemoryItem, tensor_nbytes
 from .registry import register
 
 
@@ -44,6 +44,10 @@ class LearningWithoutForgetting(Learner):
             self.teacher = copy.deepcopy(self.agent).eval()
             self.teacher.requires_grad_(False)
             self.snapshot_at = self.samples_seen
+
+    def buffer_bytes(self) -> int:
+        teacher = [] if self.teacher is None else list(self.teacher.parameters())
+        return super().buffer_bytes() + tensor_nbytes(teacher)
 
     def state_dict(self) -> dict[str, Any]:
         teacher = None if self.teacher is None else self.teacher.state_dict()

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from ..envs.core import Episode
+
+
+def episode_nbytes(episode: Episode) -> int:
+    """UTF-8 bytes of an episode's text (instruction, observations, candidates): its storage cost."""
+    text = [episode.instruction, *(s.observation for s in episode.steps), *(c for s in episode.steps for c in s.candidates)]
+    return sum(len(t.encode()) for t in text)
+
+
+def tensor_nbytes(tensors: Iterable[torch.Tensor]) -> int:
+    return sum(t.numel() * t.element_size() for t in tensors)
 
 
 @dataclass
@@ -23,7 +34,9 @@ class MemoryItem:
     priority: float = 0.0
 
     def nbytes(self) -> int:
-        return 0 if self.logits is None else self.logits.numel() * self.logits.element_size()
+        """What keeping this item costs: its episode's text plus its stored logits."""
+        logits = 0 if self.logits is None else tensor_nbytes([self.logits])
+        return episode_nbytes(self.episode) + logits
 
 
 class EpisodeMemory:
@@ -75,7 +88,7 @@ class EpisodeMemory:
         return self.rng.sample(self.items, min(count, len(self.items)))
 
     def nbytes(self) -> int:
-        """Bytes held by stored logits (episodes themselves are shared with the stream)."""
+        """Bytes the buffer holds: episode text plus stored logits."""
         return sum(item.nbytes() for item in self.items)
 
     def state_dict(self) -> dict[str, Any]:
