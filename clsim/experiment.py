@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .agents import LMPolicy, LMPolicyConfig, RandomAgent
+from .agents import LMPolicyConfig, RandomAgent, get_agent, make_agent
 from .agents.base import Agent
+from .agents.registry import agent_spec
 from .envs import get_family
 from .envs.core import Task, WorldFamily
 from .eval.episodes import SuiteScores, score
@@ -27,6 +28,7 @@ from .eval.rollout import rollout
 from .eval.rundir import RunDirectory
 from .eval.stream_metrics import stream_metrics
 from .learners import LearnerConfig, get_learner
+from .plugins import construct
 from .streams import Stream, get_setup
 
 SPLITS = ("seen", "unseen")
@@ -40,6 +42,7 @@ class RunConfig:
     world: str = "household"
     setup: str = "behavior-il"
     learner: str = "cama"
+    agent: str = "lm"  # or a plug-in: package.module:Class, or a name in the clsim.agents entry points
     order: int = 1
     seed: int = 0
     per_segment: int = 40  # stream samples per segment
@@ -52,6 +55,7 @@ class RunConfig:
 
     def validate(self) -> None:
         get_family(self.world)
+        get_agent(self.agent)
         learner = get_learner(self.learner)
         if "demonstrations" not in learner.supports:
             raise ValueError(f"learner {self.learner!r} learns from {', '.join(sorted(learner.supports))}, "
@@ -73,6 +77,14 @@ def peak_rss_mb() -> float | None:
         return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(peak / 2**20 if sys.platform == "darwin" else peak / 1024, 1)  # bytes on macOS, KiB elsewhere
+
+
+def learner_cost(learner: Any) -> dict[str, int | None]:
+    """Updates and memory of a learner; None for what a plug-in that is no `Learner` does not expose."""
+    memory, buffer_bytes = getattr(learner, "memory", None), getattr(learner, "buffer_bytes", None)
+    return {"updates": getattr(learner, "updates", None),
+            "memory_episodes": len(memory) if memory is not None else None,
+            "memory_bytes": buffer_bytes() if callable(buffer_bytes) else None}
 
 
 def eval_points(total: int, every: int, segment_ends: list[int]) -> list[int]:
@@ -127,9 +139,11 @@ def _run(config: RunConfig, out: Path, on_sample: Callable[[int], None] | None,
     config.learner_config.num_classes = len(family.action_classes)
     stream = Stream(family, get_setup(config.setup), config.order, config.seed, config.per_segment)
     suites = stream.eval_suites(config.eval_episodes)
-    agent = LMPolicy(family.vocabulary(), config.policy_config, seed=config.seed)
-    learner = get_learner(config.learner)(agent, config.learner_config, seed=config.seed)
-    run = RunDirectory.create(out, {**config.to_dict(), "agent": agent.spec(), "segments": list(stream.segments)})
+    agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed)
+    learner = construct(get_learner(config.learner), config.learner, "learner", "cls(agent, config, seed=seed)",
+                        agent, config.learner_config, seed=config.seed)
+    run = RunDirectory.create(out, {**config.to_dict(), "agent_spec": agent_spec(agent, config.agent),
+                                    "segments": list(stream.segments)})
 
     ends = list(stream.segment_ends().values())
     points = eval_points(len(stream), config.eval_every, ends)
@@ -142,7 +156,7 @@ def _run(config: RunConfig, out: Path, on_sample: Callable[[int], None] | None,
             on_sample(seen)
         if seen in points:
             scores = evaluate(family, agent, suites, _seen_segments(stream, seen), config.max_steps)
-            record = {"samples": seen, "updates": learner.updates, "segment": item.segment,
+            record = {"samples": seen, "updates": getattr(learner, "updates", None), "segment": item.segment,
                       "scores": {s: {split: v.as_dict() for split, v in d.items()} for s, d in scores.items()}}
             run.append_metrics(record)
             if on_eval:
@@ -150,10 +164,8 @@ def _run(config: RunConfig, out: Path, on_sample: Callable[[int], None] | None,
     train_seconds = time.perf_counter() - started
     run.save_checkpoint("final", agent.state_dict())
     summary = summarise(run.records, stream, points, ends)
-    summary["cost"] = {"wall_seconds": round(train_seconds, 2), "updates": learner.updates,
-                       "samples_per_second": round(len(stream) / train_seconds, 3),
-                       "memory_episodes": len(learner.memory), "memory_bytes": learner.buffer_bytes(),
-                       "peak_rss_mb": peak_rss_mb(),
+    summary["cost"] = {"wall_seconds": round(train_seconds, 2), "samples_per_second": round(len(stream) / train_seconds, 3),
+                       **learner_cost(learner), "peak_rss_mb": peak_rss_mb(),
                        "trainable_parameters": sum(p.numel() for p in agent.parameters() if p.requires_grad)}
     if config.random_baseline:
         baseline = evaluate(family, RandomAgent(config.seed), suites, list(stream.segments), config.max_steps)

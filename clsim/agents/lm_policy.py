@@ -85,7 +85,7 @@ def _pad(rows: Sequence[Sequence[int]], limit: int | None = None) -> torch.Tenso
 
 
 class LMPolicy(nn.Module):
-    """Scores each observation's candidate actions; see the module docstring for why lines."""
+    """A small transformers encoder trained from scratch that scores candidate actions (see the module doc)."""
 
     def __init__(self, vocabulary: Sequence[str], config: LMPolicyConfig | None = None, seed: int = 0) -> None:
         super().__init__()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
 
@@ -17,10 +18,14 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from ..agents.registry import AGENTS, agent_names
+from ..agents.registry import ENTRY_POINTS as AGENT_PLUGINS
 from ..envs import family_names, get_family
 from ..eval.rundir import RunDirectory, unused_path
 from ..experiment import RunConfig, run_experiment
 from ..learners import LearnerConfig, learner_names
+from ..learners.registry import ENTRY_POINTS as LEARNER_PLUGINS
+from ..learners.registry import LEARNERS
 from ..streams import get_setup, setup_names
 from .tables import metrics_table, segment_table
 
@@ -38,7 +43,10 @@ def fail(message: str) -> None:
 @app.command()
 def train(
     setup: Annotated[str, typer.Option(help=f"Continual setup: {', '.join(setup_names())}.")] = "behavior-il",
-    learner: Annotated[str, typer.Option(help=f"Learner: {', '.join(learner_names())}.")] = "cama",
+    learner: Annotated[str, typer.Option(help=f"Learner: {', '.join(learner_names())}, or a plug-in "
+                                              "(package.module:Class or a clsim.learners entry point).")] = "cama",
+    agent: Annotated[str, typer.Option(help=f"Agent: {', '.join(agent_names())}, or a plug-in "
+                                            "(package.module:Class or a clsim.agents entry point).")] = "lm",
     order: Annotated[int, typer.Option(help="Canonical segment order, 1-5.")] = 1,
     seed: Annotated[int, typer.Option(help="Seed of the stream, the model and the learner.")] = 0,
     world: Annotated[str, typer.Option(help=f"World: {', '.join(family_names())}.")] = "household",
@@ -55,17 +63,18 @@ def train(
 ) -> None:
     """Learn online from a task-free stream, evaluating as it goes; writes a run directory."""
     try:
-        config = RunConfig(world=world, setup=setup, learner=learner, order=order, seed=seed,
+        config = RunConfig(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
                            per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
                            max_steps=max_steps, random_baseline=baseline,
                            learner_config=LearnerConfig(online_iter=online_iter, memory_size=memory_size))
         config.validate()
-        target = out if out is not None else unused_path(Path("runs") / f"{setup}-{learner}-o{order}-s{seed}")
+        target = out if out is not None else unused_path(Path("runs") / f"{setup}-{_slug(learner)}-o{order}-s{seed}")
         RunDirectory.check_new(target)
     except ValueError as error:  # RunDirectoryError included
         fail(str(error))
     total = per_segment * len(get_setup(setup).segments(get_family(world), order))
-    console.print(f"[bold]clsim train[/] {setup} order {order}, learner {learner}, seed {seed} -> {target}")
+    console.print(f"[bold]clsim train[/] {setup} order {order}, learner {learner}, agent {agent}, seed {seed} "
+                  f"-> {target}")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("samples"),
                TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False, disable=not sys.stdout.isatty()) as progress:
@@ -88,8 +97,14 @@ def train(
     console.print(segment_table(summary, f"Final scores per {axis} (%)"))
     console.print(metrics_table(summary))
     cost = summary["cost"]
-    console.print(f"{cost['updates']} updates in {cost['wall_seconds']:.0f}s; results in [bold]{target}[/] "
+    updates = f"{cost['updates']} updates" if cost["updates"] is not None else "learning"
+    console.print(f"{updates} in {cost['wall_seconds']:.0f}s; results in [bold]{target}[/] "
                   "(config.json, metrics.jsonl, summary.json, checkpoints/, plots/)")
+
+
+def _slug(name: str) -> str:
+    """A plug-in spec as a directory-name part: ``mylab.replay:MyReplay`` -> ``MyReplay``."""
+    return name.rpartition(":")[2] or name
 
 
 def _summary_line(cls: type) -> str:
@@ -99,15 +114,16 @@ def _summary_line(cls: type) -> str:
 
 
 @app.command("list")
-def list_(what: Annotated[str, typer.Argument(help="worlds, setups or learners")] = "all") -> None:
-    """List the registered worlds, setups and learners."""
-    from ..learners.registry import LEARNERS
-
+def list_(what: Annotated[str, typer.Argument(help="worlds, setups, learners or agents")] = "all") -> None:
+    """List the registered worlds, setups, learners and agents, installed plug-ins included."""
+    learner_plugins = {name: f"plug-in ({ep})" for name, ep in _entry_points(LEARNER_PLUGINS).items()}
+    agent_plugins = {name: f"plug-in ({ep})" for name, ep in _entry_points(AGENT_PLUGINS).items()}
     catalogue = {
         "worlds": {name: get_family(name).env_id for name in family_names()},
         "setups": {name: "segments by task type" if name == "behavior-il" else "segments by scene type"
                    for name in setup_names()},
-        "learners": {name: _summary_line(LEARNERS[name]) for name in learner_names()},
+        "learners": {**{name: _summary_line(LEARNERS[name]) for name in learner_names()}, **learner_plugins},
+        "agents": {**{name: _summary_line(AGENTS[name]) for name in agent_names()}, **agent_plugins},
     }
     if what != "all" and what not in catalogue:
         fail(f"cannot list {what!r}; choose one of: all, {', '.join(catalogue)}")
@@ -116,6 +132,10 @@ def list_(what: Annotated[str, typer.Argument(help="worlds, setups or learners")
             console.print(f"[bold]{group}[/]")
             for name, text in entries.items():
                 console.print(f"  {name:16s} {text}")
+
+
+def _entry_points(group: str) -> dict[str, str]:
+    return {ep.name: ep.value for ep in entry_points(group=group)}
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ def episode_perplexities(batch: StepBatch) -> list[float]:
 
 @register
 class PerplexityReplay(ExperienceReplay):
-    """ER whose memory keeps, and replays first, the episodes of highest perplexity."""
+    """Perplexity replay (PerpR): memory keeps, and replays first, the episodes of highest perplexity."""
 
     name = "perpr"
 

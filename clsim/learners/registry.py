@@ -1,13 +1,21 @@
-"""Learner registry: name -> class. Later entries (plug-ins) may not shadow built-ins."""
+"""Learner registry: name -> class; plug-ins by ``module:Class`` or the ``clsim.learners`` entry points.
+
+Later entries may not shadow built-ins. A plug-in learner is built as ``cls(agent, config, seed=seed)``;
+subclassing :class:`clsim.learners.Learner` gives it the online schedule and everything else.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..plugins import PluginError, check_protocol, is_spec, load_class, plugin_names
+
 if TYPE_CHECKING:
     from .base import Learner
 
 LEARNERS: dict[str, type[Learner]] = {}
+ENTRY_POINTS = "clsim.learners"
+PROTOCOL = ("observe", "flush", "state_dict", "load_state_dict")
 
 
 def register(cls: type[Learner]) -> type[Learner]:
@@ -20,10 +28,21 @@ def register(cls: type[Learner]) -> type[Learner]:
 
 
 def learner_names() -> list[str]:
+    """The built-in learners (installed plug-ins: ``plugin_names(ENTRY_POINTS)``)."""
     return sorted(LEARNERS)
 
 
 def get_learner(name: str) -> type[Learner]:
-    if name not in LEARNERS:
-        raise ValueError(f"unknown learner {name!r}; available learners: {', '.join(learner_names())}")
-    return LEARNERS[name]
+    if name in LEARNERS:
+        return LEARNERS[name]
+    if is_spec(name) or name in plugin_names(ENTRY_POINTS):
+        cls = load_class(name, ENTRY_POINTS)
+        check_protocol(cls, name, "learner", PROTOCOL)
+        if not getattr(cls, "supports", None):
+            raise PluginError(f"plug-in learner {name!r} does not declare `supports`, the stream kinds it learns "
+                              "from (e.g. frozenset({'demonstrations'}))")
+        return cls
+    plugins = plugin_names(ENTRY_POINTS)
+    extra = f"; installed plug-ins: {', '.join(plugins)}" if plugins else ""
+    raise ValueError(f"unknown learner {name!r}; available learners: {', '.join(learner_names())}{extra} "
+                     "(or a plug-in as package.module:Class)")

@@ -1,0 +1,1 @@
+"""An example clsim plug-in: a learner (``er-smooth``) and an agent (``bow``)."""

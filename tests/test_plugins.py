@@ -1,0 +1,88 @@
+"""Plug-ins: users' learners and agents by import path or installed entry point, and clear errors."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_cli import TINY, text
+from typer.testing import CliRunner
+
+from clsim.cli.app import app
+from clsim.learners import Learner
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "clsim-plugin-example"
+
+
+class LacksFlush:
+    """A 'learner' that forgot most of the protocol."""
+
+    supports = frozenset({"demonstrations"})
+
+    def observe(self, samples):
+        pass
+
+
+class WrongSignature(Learner):
+    name = "wrong-signature-test"
+
+    def __init__(self, agent):
+        super().__init__(agent)
+
+
+def train(tmp_path, *extra):
+    return CliRunner().invoke(app, ["train", "--setup", "environment-il", "--out", str(tmp_path / "run"),
+                                    *TINY, *extra])
+
+
+def test_a_learner_and_an_agent_by_import_path_run_through_the_cli(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLE / "src"))
+    result = train(tmp_path, "--learner", "clsim_plugin_example.learners:LabelSmoothingER",
+                   "--agent", "clsim_plugin_example.agents:BagOfWordsAgent")
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["learner"] == "clsim_plugin_example.learners:LabelSmoothingER"
+    assert config["agent_spec"] == {"class": "clsim_plugin_example.agents:BagOfWordsAgent"}
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["cost"]["updates"] > 0 and summary["cost"]["memory_episodes"] == 4
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("test_plugins:LacksFlush", "plug-in learner 'test_plugins:LacksFlush' (test_plugins.LacksFlush) lacks flush, "
+                                "state_dict, load_state_dict"),
+    ("test_plugins:WrongSignature", "plug-in learner 'test_plugins:WrongSignature' cannot be built as "
+                                    "cls(agent, config, seed=seed)"),
+    ("test_plugins:Nothing", "plug-in 'test_plugins:Nothing': module 'test_plugins' has no 'Nothing'"),
+    ("no_such_module_xyz:Learner", "cannot import plug-in 'no_such_module_xyz:Learner'"),
+])
+def test_a_broken_learner_plug_in_is_named_with_what_is_wrong(tmp_path, spec, message):
+    result = train(tmp_path, "--learner", spec)
+    assert result.exit_code == 2
+    assert message in text(result), result.output
+    assert not (tmp_path / "run" / "summary.json").exists()
+
+
+def test_an_agent_plug_in_missing_methods_is_named(tmp_path):
+    result = train(tmp_path, "--agent", "test_plugins:LacksFlush")
+    assert result.exit_code == 2
+    assert "plug-in agent 'test_plugins:LacksFlush'" in text(result) and "lacks scores, act" in text(result)
+
+
+def test_an_installed_plug_in_package_is_found_by_entry_point_name(tmp_path):
+    """Build and install examples/clsim-plugin-example (offline) and use it by its entry-point names."""
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--no-index", "--target", str(target), str(EXAMPLE)], check=True, capture_output=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")])}
+    listed = subprocess.run([sys.executable, "-m", "clsim.cli.app", "list", "learners"], env=env,
+                            capture_output=True, text=True, check=True).stdout
+    assert "er-smooth" in listed and "plug-in (clsim_plugin_example.learners:LabelSmoothingER)" in " ".join(listed.split())
+    run = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "clsim.cli.app", "train", "--setup", "environment-il",
+                           "--learner", "er-smooth", "--agent", "bow", "--out", str(run), *TINY],
+                          env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads((run / "config.json").read_text())["learner"] == "er-smooth"
+    assert (run / "summary.json").exists()
