@@ -6,11 +6,12 @@ follow progress through the `on_sample` and `on_eval` callbacks.
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,13 @@ from .agents.base import Agent
 from .agents.registry import agent_spec
 from .envs import get_family
 from .envs.core import Task, WorldFamily
+from .eval.checkpoints import Checkpoint, load_latest, restore_rng, rng_state, save_checkpoint
 from .eval.episodes import SuiteScores, score
 from .eval.plots import plot_stream_curves
 from .eval.rollout import rollout
 from .eval.rundir import RunDirectory
 from .eval.stream_metrics import stream_metrics
-from .learners import LearnerConfig, get_learner
+from .learners import Learner, LearnerConfig, get_learner
 from .plugins import construct
 from .streams import Stream, get_setup
 
@@ -49,6 +51,7 @@ class RunConfig:
     eval_every: int = 20  # samples between eval points (segment ends are eval points too)
     eval_episodes: int = 10  # tasks per segment and split in each eval suite
     max_steps: int = 60  # per evaluation episode
+    checkpoint_every: int = 40  # samples between resumable checkpoints (0: none but the final weights)
     random_baseline: bool = True
     learner_config: LearnerConfig = field(default_factory=LearnerConfig)
     policy_config: LMPolicyConfig = field(default_factory=LMPolicyConfig)
@@ -64,9 +67,23 @@ class RunConfig:
         for name in ("per_segment", "eval_every", "eval_episodes", "max_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.checkpoint_every < 0:
+            raise ValueError(f"checkpoint_every must be >= 0, got {self.checkpoint_every}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any]) -> RunConfig:
+        """The config saved in a run's config.json (keys that are not settings are ignored)."""
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in record.items() if k in names}
+        try:
+            values["learner_config"] = LearnerConfig(**record.get("learner_config", {}))
+            values["policy_config"] = LMPolicyConfig(**record.get("policy_config", {}))
+            return cls(**values)
+        except TypeError as error:
+            raise ValueError(f"not a clsim run configuration: {error}") from error
 
 
 def peak_rss_mb() -> float | None:
@@ -120,17 +137,38 @@ def run_experiment(config: RunConfig, out: Path,
     Same config, same numbers: torch's deterministic algorithms are on for the run, since
     multi-threaded CPU gather/embedding backward passes otherwise accumulate in varying order.
     """
+    config.validate()
+    RunDirectory.check_new(out)
+    return _deterministic(lambda: _run(config, out, None, on_sample, on_eval))
+
+
+def resume_experiment(out: Path, on_sample: Callable[[int], None] | None = None,
+                      on_eval: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Continue the unfinished run in `out` from its latest checkpoint, to the numbers it would have had."""
+    run, saved = RunDirectory.open(out)
+    config = RunConfig.from_dict(saved)
+    config.validate()
+    return _deterministic(lambda: _run(config, out, run, on_sample, on_eval))
+
+
+def resume_position(out: Path) -> int:
+    """Samples already learned by the unfinished run in `out` (0 before its first checkpoint)."""
+    RunDirectory.open(out)
+    pointer = Path(out) / "checkpoints" / "latest.json"
+    return json.loads(pointer.read_text())["samples"] if pointer.exists() else 0
+
+
+def _deterministic(job: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     previous = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True)
     try:
-        return _run(config, out, on_sample, on_eval)
+        return job()
     finally:
         torch.use_deterministic_algorithms(previous)
 
 
-def _run(config: RunConfig, out: Path, on_sample: Callable[[int], None] | None,
+def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: Callable[[int], None] | None,
          on_eval: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
-    config.validate()
     started = time.perf_counter()
     random.seed(config.seed)
     np.random.seed(config.seed)
@@ -142,12 +180,18 @@ def _run(config: RunConfig, out: Path, on_sample: Callable[[int], None] | None,
     agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed)
     learner = construct(get_learner(config.learner), config.learner, "learner", "cls(agent, config, seed=seed)",
                         agent, config.learner_config, seed=config.seed)
-    run = RunDirectory.create(out, {**config.to_dict(), "agent_spec": agent_spec(agent, config.agent),
-                                    "segments": list(stream.segments)})
+    if resumed is None:
+        run = RunDirectory.create(out, {**config.to_dict(), "agent_spec": agent_spec(agent, config.agent),
+                                        "segments": list(stream.segments)})
+        start, earlier = 0, 0.0
+    else:
+        run = resumed
+        start, earlier = _restore(run, agent, learner)
+        started = time.perf_counter()
 
     ends = list(stream.segment_ends().values())
     points = eval_points(len(stream), config.eval_every, ends)
-    for item in stream:
+    for item in stream.iter_from(start):
         learner.observe([item.demonstration.episode()])
         seen = item.position + 1
         if seen == len(stream):
@@ -161,8 +205,10 @@ def _run(config: RunConfig, out: Path, on_sample: Callable[[int], None] | None,
             run.append_metrics(record)
             if on_eval:
                 on_eval(record)
-    train_seconds = time.perf_counter() - started
-    run.save_checkpoint("final", agent.state_dict())
+        if config.checkpoint_every and seen % config.checkpoint_every == 0 and seen < len(stream):
+            _checkpoint(run, agent, learner, seen, earlier + time.perf_counter() - started)
+    train_seconds = earlier + time.perf_counter() - started
+    run.save_weights("final", agent.state_dict())
     summary = summarise(run.records, stream, points, ends)
     summary["cost"] = {"wall_seconds": round(train_seconds, 2), "samples_per_second": round(len(stream) / train_seconds, 3),
                        **learner_cost(learner), "peak_rss_mb": peak_rss_mb(),
@@ -175,6 +221,26 @@ def _run(config: RunConfig, out: Path, on_sample: Callable[[int], None] | None,
     _plot(run, summary)
     run.write_summary(summary)
     return summary
+
+
+def _checkpoint(run: RunDirectory, agent: Agent, learner: Any, samples: int, elapsed: float) -> None:
+    state = {k: v for k, v in learner.state_dict().items() if k != "agent"}  # weights go to safetensors
+    save_checkpoint(run.checkpoints, Checkpoint(samples=samples, records=len(run.records), elapsed=elapsed,
+                                                weights=agent.state_dict(), learner=state, rng=rng_state()))
+
+
+def _restore(run: RunDirectory, agent: Agent, learner: Any) -> tuple[int, float]:
+    """Load the latest checkpoint into `agent` and `learner`; returns (samples done, seconds spent)."""
+    checkpoint = load_latest(run.path / "checkpoints")
+    if checkpoint is None:  # killed before the first checkpoint: start over
+        run.records = []
+        return 0, 0.0
+    agent.load_state_dict(checkpoint.weights)
+    learner.load_state_dict({**checkpoint.learner, "agent": checkpoint.weights}
+                            if isinstance(learner, Learner) else checkpoint.learner)
+    restore_rng(checkpoint.rng)
+    run.records = run.records[: checkpoint.records]  # evals after the checkpoint are redone
+    return checkpoint.samples, checkpoint.elapsed
 
 
 def matrix(records: list[dict[str, Any]], segments: tuple[str, ...], split: str, key: str) -> np.ndarray:

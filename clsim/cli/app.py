@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -22,7 +23,7 @@ from ..agents.registry import AGENTS, agent_names
 from ..agents.registry import ENTRY_POINTS as AGENT_PLUGINS
 from ..envs import family_names, get_family
 from ..eval.rundir import RunDirectory, unused_path
-from ..experiment import RunConfig, run_experiment
+from ..experiment import RunConfig, resume_experiment, resume_position, run_experiment
 from ..learners import LearnerConfig, learner_names
 from ..learners.registry import ENTRY_POINTS as LEARNER_PLUGINS
 from ..learners.registry import LEARNERS
@@ -60,25 +61,38 @@ def train(
     online_iter: Annotated[float, typer.Option(help="Updates per incoming sample.")] = LearnerConfig.online_iter,
     memory_size: Annotated[int, typer.Option(help="Episodic memory, in episodes.")] = LearnerConfig.memory_size,
     baseline: Annotated[bool, typer.Option(help="Also score a random agent on the final suites.")] = True,
+    checkpoint_every: Annotated[int, typer.Option(help="Samples between resumable checkpoints (0: final weights "
+                                                       "only).")] = RunConfig.checkpoint_every,
+    resume: Annotated[Path | None, typer.Option(help="Continue this unfinished run from its latest checkpoint, "
+                                                     "with its own settings (the options above are ignored).")]
+        = None,
 ) -> None:
     """Learn online from a task-free stream, evaluating as it goes; writes a run directory."""
     try:
-        config = RunConfig(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
-                           per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
-                           max_steps=max_steps, random_baseline=baseline,
-                           learner_config=LearnerConfig(online_iter=online_iter, memory_size=memory_size))
-        config.validate()
-        target = out if out is not None else unused_path(Path("runs") / f"{setup}-{_slug(learner)}-o{order}-s{seed}")
-        RunDirectory.check_new(target)
+        if resume is not None:
+            target, start = resume, resume_position(resume)
+            config = RunConfig.from_dict(json.loads((resume / "config.json").read_text()))
+            config.validate()
+        else:
+            config = RunConfig(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
+                               per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
+                               max_steps=max_steps, random_baseline=baseline, checkpoint_every=checkpoint_every,
+                               learner_config=LearnerConfig(online_iter=online_iter, memory_size=memory_size))
+            config.validate()
+            target = out if out is not None else unused_path(
+                Path("runs") / f"{setup}-{_slug(learner)}-o{order}-s{seed}")
+            RunDirectory.check_new(target)
+            start = 0
     except ValueError as error:  # RunDirectoryError included
         fail(str(error))
-    total = per_segment * len(get_setup(setup).segments(get_family(world), order))
-    console.print(f"[bold]clsim train[/] {setup} order {order}, learner {learner}, agent {agent}, seed {seed} "
-                  f"-> {target}")
+    total = config.per_segment * len(get_setup(config.setup).segments(get_family(config.world), config.order))
+    verb = f"resuming at sample {start}:" if resume is not None else ""
+    console.print(f"[bold]clsim train[/] {verb} {config.setup} order {config.order}, learner {config.learner}, "
+                  f"agent {config.agent}, seed {config.seed} -> {target}")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("samples"),
                TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False, disable=not sys.stdout.isatty()) as progress:
-        bar = progress.add_task("learning", total=total)
+        bar = progress.add_task("learning", total=total, completed=start)
 
         def on_eval(record: dict) -> None:
             seen = [v["seen"]["sr"] for v in record["scores"].values()]
@@ -88,12 +102,17 @@ def train(
                 console.print(f"  eval at {record['samples']:4d} samples: SR seen {mean:5.1f}% "
                               f"over {len(seen)} segment(s)")
 
+        def on_sample(n: int) -> None:
+            progress.update(bar, completed=n)
+
         try:
-            summary = run_experiment(config, target, on_sample=lambda n: progress.update(bar, completed=n),
-                                     on_eval=on_eval)
+            if resume is not None:
+                summary = resume_experiment(target, on_sample=on_sample, on_eval=on_eval)
+            else:
+                summary = run_experiment(config, target, on_sample=on_sample, on_eval=on_eval)
         except ValueError as error:  # RunDirectoryError included
             fail(str(error))
-    axis = {"behavior": "task type", "environment": "scene type"}[get_setup(setup).axis]
+    axis = {"behavior": "task type", "environment": "scene type"}[get_setup(config.setup).axis]
     console.print(segment_table(summary, f"Final scores per {axis} (%)"))
     console.print(metrics_table(summary))
     cost = summary["cost"]

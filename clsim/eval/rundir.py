@@ -70,6 +70,31 @@ class RunDirectory:
             raise RunDirectoryError(f"cannot write to {path}: {error.strerror or error}") from error
         return run
 
+    @classmethod
+    def open(cls, path: Path) -> tuple[RunDirectory, dict[str, Any]]:
+        """An unfinished run to resume, with its config.json; refuses foreign and finished ones."""
+        path = Path(path)
+        if not (path / "config.json").is_file():
+            raise RunDirectoryError(f"{path} is not a clsim run directory (no config.json)")
+        if (path / "summary.json").exists():
+            raise RunDirectoryError(f"{path} holds a finished run (summary.json); there is nothing to resume")
+        try:
+            config = json.loads((path / "config.json").read_text())
+            lines = (path / "metrics.jsonl").read_text().splitlines() if (path / "metrics.jsonl").exists() else []
+            records = [json.loads(line) for line in lines]
+        except (OSError, ValueError) as error:
+            raise RunDirectoryError(f"cannot read the run in {path}: {error}") from error
+        if not isinstance(config, dict):
+            raise RunDirectoryError(f"{path}/config.json is not a clsim run configuration")
+        run = cls(path)
+        run.records = records
+        return run, config
+
+    @property
+    def checkpoints(self) -> Path:
+        (self.path / "checkpoints").mkdir(exist_ok=True)
+        return self.path / "checkpoints"
+
     def append_metrics(self, record: dict[str, Any]) -> None:
         self.records.append(record)
         text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in self.records)
@@ -78,8 +103,8 @@ class RunDirectory:
     def write_summary(self, summary: dict[str, Any]) -> None:
         atomic_write_json(self.path / "summary.json", summary)
 
-    def save_checkpoint(self, name: str, tensors: dict[str, torch.Tensor]) -> Path:
-        path = self.path / "checkpoints" / f"{name}.safetensors"
+    def save_weights(self, name: str, tensors: dict[str, torch.Tensor]) -> Path:
+        path = self.checkpoints / f"{name}.safetensors"
         atomic_write_bytes(path, save_tensors({k: v.contiguous() for k, v in tensors.items()}))
         return path
 

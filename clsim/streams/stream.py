@@ -54,7 +54,12 @@ class Stream:
         return len(self.tasks)
 
     def __iter__(self) -> Iterator[StreamItem]:
-        for position, (segment, task) in enumerate(self.tasks):
+        return self.iter_from(0)
+
+    def iter_from(self, start: int) -> Iterator[StreamItem]:
+        """The stream from position `start` on (a resumed run skips what it has learned)."""
+        for position in range(start, len(self.tasks)):
+            segment, task = self.tasks[position]
             yield StreamItem(position, segment, self.family.demonstrate(task))
 
     def segment_ends(self) -> dict[str, int]:
