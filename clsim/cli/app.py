@@ -1,4 +1,4 @@
-"""The ``clsim`` command line: train, list."""
+"""The ``clsim`` command line: train, report, list."""
 
 from __future__ import annotations
 
@@ -22,13 +22,14 @@ from rich.progress import (
 from ..agents.registry import AGENTS, agent_names
 from ..agents.registry import ENTRY_POINTS as AGENT_PLUGINS
 from ..envs import family_names, get_family
+from ..eval.report import read_run, write_report
 from ..eval.rundir import RunDirectory, unused_path
 from ..experiment import RunConfig, resume_experiment, resume_position, run_experiment
 from ..learners import LearnerConfig, learner_names
 from ..learners.registry import ENTRY_POINTS as LEARNER_PLUGINS
 from ..learners.registry import LEARNERS
 from ..streams import get_setup, setup_names
-from .tables import metrics_table, segment_table
+from .tables import metrics_table, report_table, segment_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="clsim: embodied and online continual learning.")
@@ -119,6 +120,22 @@ def train(
     updates = f"{cost['updates']} updates" if cost["updates"] is not None else "learning"
     console.print(f"{updates} in {cost['wall_seconds']:.0f}s; results in [bold]{target}[/] "
                   "(config.json, metrics.jsonl, summary.json, checkpoints/, plots/)")
+
+
+@app.command()
+def report(
+    runs: Annotated[list[Path], typer.Argument(help="Finished run directories to compare.")],
+    out: Annotated[Path, typer.Option(help="Where to write report.md, runs.csv and comparison.png.")]
+        = Path("report"),
+) -> None:
+    """Compare runs: mean ± standard error per setup and learner over seeds and orders."""
+    try:
+        rows = [read_run(path) for path in runs]
+        groups = write_report(rows, out)
+    except ValueError as error:  # RunDirectoryError included
+        fail(str(error))
+    console.print(report_table(groups))
+    console.print(f"{len(rows)} run(s); wrote [bold]{out}[/] (report.md, runs.csv, comparison.png)")
 
 
 def _slug(name: str) -> str:

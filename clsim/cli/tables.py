@@ -6,6 +6,8 @@ from typing import Any
 
 from rich.table import Table
 
+from ..eval.report import COLUMNS, GroupRow, fmt
+
 
 def _pct(value: float) -> str:
     return "—" if value != value else f"{100 * value:5.1f}"  # NaN -> dash
@@ -36,4 +38,15 @@ def metrics_table(summary: dict[str, Any]) -> Table:
         split, score = key.split("/")
         table.add_row(key, *(_pct(m[k]) for k in ("a_last", "a_avg", "a_auc", "forgetting", "bwt")),
                       _pct(baseline.get(split, {}).get(score, float("nan"))))
+    return table
+
+
+def report_table(groups: list[GroupRow]) -> Table:
+    """Runs grouped by setup and learner, mean ± s.e. of each stream metric (%)."""
+    table = Table(title="Learner comparison (%; mean ± s.e. over runs)", title_justify="left")
+    for column in ("setup", "learner", "settings", "runs", *(c for c, _, _ in COLUMNS), "wall s"):
+        table.add_column(column, justify="left" if column in ("setup", "learner", "settings") else "right")
+    for g in groups:
+        table.add_row(g.setup, g.learner, g.settings, str(g.runs), *(fmt(*g.scores[c], g.runs) for c, _, _ in COLUMNS),
+                      f"{g.wall_seconds:.0f}")
     return table

@@ -1,7 +1,8 @@
-"""Plots of a run: each segment's score over the stream, with the seen-segment mean."""
+"""Plots: each segment's score over a run's stream, and a comparison of learners across runs."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+from .rundir import atomic_write_bytes  # noqa: E402
 
 
 def plot_stream_curves(path: Path, matrix: np.ndarray, samples: Sequence[int], segments: Sequence[str],
@@ -23,6 +26,29 @@ def plot_stream_curves(path: Path, matrix: np.ndarray, samples: Sequence[int], s
     ax.set(xlabel="stream samples", ylabel=ylabel, title=title, ylim=(-0.02, 1.02))
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
     return path
+
+
+def _save(fig: plt.Figure, path: Path) -> None:
+    """PNG bytes written atomically, like every other file of a run or report."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    atomic_write_bytes(Path(path), buffer.getvalue())
+
+
+def plot_comparison(path: Path, labels: Sequence[str], columns: dict[str, Sequence[tuple[float, float]]]) -> None:
+    """Grouped bars, one group per label, one bar per column, with standard-error whiskers."""
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(labels) * len(columns) / 2), 4.5))
+    width = 0.8 / len(columns)
+    for k, (name, values) in enumerate(columns.items()):
+        xs = [i + (k - (len(columns) - 1) / 2) * width for i in range(len(labels))]
+        ax.bar(xs, [m for m, _ in values], width, yerr=[s for _, s in values], capsize=3, label=name)
+    ax.set_xticks(range(len(labels)), labels, fontsize=8)
+    ax.set_ylabel("%")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.legend()
+    ax.set_title("Learner comparison (mean ± s.e. over runs)")
+    fig.tight_layout()
+    _save(fig, path)

@@ -1,0 +1,129 @@
+"""Comparing runs: one row per run, then mean ± standard error over the seeds and orders of each
+(setup, learner, settings) group; runs whose other settings differ are never averaged together.
+
+Reads only what runs wrote (config.json, summary.json), so a report can be made on another machine
+from copied run directories, and writes Markdown and CSV tables plus a comparison plot.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .rundir import RunDirectoryError, atomic_write_bytes
+
+# (column, summary metric key, stream metric, scale to percent)
+COLUMNS = (("SR A_last", "seen/sr", "a_last"), ("SR A_AUC", "seen/sr", "a_auc"), ("SR F", "seen/sr", "forgetting"),
+           ("SR BWT", "seen/sr", "bwt"), ("GC A_last", "seen/gc", "a_last"), ("GC F", "seen/gc", "forgetting"),
+           ("unseen SR", "unseen/sr", "a_last"), ("unseen GC", "unseen/gc", "a_last"))
+
+
+def settings_id(config: dict[str, Any]) -> str:
+    """A short fingerprint of every setting but order and seed: runs that share it may be averaged."""
+    settings = {k: v for k, v in config.items() if k not in ("order", "seed", "agent_spec", "segments")}
+    return hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:6]
+
+
+@dataclass
+class RunRow:
+    path: Path
+    setup: str
+    learner: str
+    settings: str  # settings_id of the run's config
+    order: int
+    seed: int
+    scores: dict[str, float]  # column -> percent
+    wall_seconds: float
+    memory_bytes: int | None
+
+
+def read_run(path: Path) -> RunRow:
+    """One finished run's row; a clear error for anything that is not one."""
+    path = Path(path)
+    try:
+        config = json.loads((path / "config.json").read_text())
+        summary = json.loads((path / "summary.json").read_text())
+        metrics = summary["metrics"]
+        scores = {column: 100 * metrics[key][stat] for column, key, stat in COLUMNS}
+        return RunRow(path, config["setup"], config["learner"], settings_id(config), config["order"], config["seed"], scores,
+                      summary["cost"]["wall_seconds"], summary["cost"].get("memory_bytes"))
+    except FileNotFoundError as error:
+        raise RunDirectoryError(f"{path} is not a finished clsim run (missing {Path(error.filename).name})") from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise RunDirectoryError(f"cannot read the run in {path}: {error!r}") from error
+
+
+def mean_se(values: list[float]) -> tuple[float, float]:
+    """Mean and standard error of the mean (0 for a single value)."""
+    n = len(values)
+    mean = sum(values) / n
+    if n < 2:
+        return mean, 0.0
+    variance = sum((v - mean) ** 2 for v in values) / (n - 1)
+    return mean, math.sqrt(variance / n)
+
+
+@dataclass
+class GroupRow:
+    setup: str
+    learner: str
+    settings: str
+    runs: int
+    scores: dict[str, tuple[float, float]]  # column -> (mean, standard error)
+    wall_seconds: float
+
+
+def group(rows: list[RunRow]) -> list[GroupRow]:
+    """Mean ± s.e. per (setup, learner, settings) over orders and seeds, in the order groups first appear."""
+    groups: dict[tuple[str, str, str], list[RunRow]] = defaultdict(list)
+    for row in rows:
+        groups[(row.setup, row.learner, row.settings)].append(row)
+    return [GroupRow(setup, learner, settings, len(members),
+                     {c: mean_se([m.scores[c] for m in members]) for c, _, _ in COLUMNS},
+                     sum(m.wall_seconds for m in members) / len(members))
+            for (setup, learner, settings), members in groups.items()]
+
+
+def fmt(mean: float, se: float, runs: int) -> str:
+    return f"{mean:.1f}" if runs < 2 else f"{mean:.1f} ± {se:.1f}"
+
+
+def markdown(groups: list[GroupRow]) -> str:
+    header = ["setup", "learner", "settings", "runs", *(c for c, _, _ in COLUMNS), "wall s"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for g in groups:
+        cells = [g.setup, g.learner, g.settings, str(g.runs), *(fmt(*g.scores[c], g.runs) for c, _, _ in COLUMNS),
+                 f"{g.wall_seconds:.0f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def runs_csv(rows: list[RunRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["path", "setup", "learner", "settings", "order", "seed", *(c for c, _, _ in COLUMNS), "wall_seconds",
+                     "memory_bytes"])
+    for r in rows:
+        scores = (f"{r.scores[c]:.4f}" for c, _, _ in COLUMNS)
+        writer.writerow([str(r.path), r.setup, r.learner, r.settings, r.order, r.seed, *scores, r.wall_seconds,
+                         r.memory_bytes])
+    return out.getvalue()
+
+
+def write_report(rows: list[RunRow], out: Path) -> list[GroupRow]:
+    """report.md (grouped), runs.csv (one line per run) and comparison.png into `out`."""
+    from .plots import plot_comparison
+
+    groups = group(rows)
+    atomic_write_bytes(Path(out) / "report.md", ("# clsim report\n\n" + markdown(groups)).encode())
+    atomic_write_bytes(Path(out) / "runs.csv", runs_csv(rows).encode())
+    plot_comparison(Path(out) / "comparison.png", [f"{g.learner}\n{g.setup}\n{g.settings}" for g in groups],
+                    {c: [g.scores[c] for g in groups] for c in ("SR A_last", "SR A_AUC", "SR F")})
+    return groups
