@@ -41,6 +41,20 @@ def test_stream_metrics_on_a_hand_computed_matrix():
     assert m.bwt == pytest.approx(((0.4 - 0.8) + (0.3 - 0.6)) / 2)
 
 
+def test_forgetting_leaves_out_the_last_segment_even_when_it_was_evaluated_mid_way():
+    nan = math.nan
+    # eval points at 10, 20, 30, 40 samples; segment 0 ends at point 1, segment 1 at point 3 (the end)
+    a = np.array([[0.5, nan],
+                  [0.6, nan],
+                  [0.4, 0.9],
+                  [0.3, 0.5]])
+    m = stream_metrics(a, samples=[10, 20, 30, 40], segment_end_points=[1, 3])
+    assert m.forgetting_per_segment[0] == pytest.approx(0.6 - 0.3)
+    assert math.isnan(m.forgetting_per_segment[1]), "0.9 -> 0.5 within its own segment is not forgetting"
+    assert m.forgetting == pytest.approx(0.3)
+    assert m.bwt == pytest.approx(0.3 - 0.6)
+
+
 def test_stream_metrics_reject_mismatched_shapes():
     with pytest.raises(ValueError, match="does not match"):
         stream_metrics(np.zeros((2, 3)), samples=[1, 2, 3], segment_end_points=[0, 1, 2])

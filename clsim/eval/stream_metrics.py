@@ -2,7 +2,8 @@
 
 A_last = mean_j a[T][j]; A_avg = mean over eval points of the mean over seen segments;
 A_AUC = sum_i acc_i * (n_i - n_{i-1}) / n_T, acc_i the seen-segment mean at n_i samples;
-forgetting F = mean_j (max_{l<T} a[l][j] - a[T][j]) over segments seen before the last point;
+forgetting F = mean_j (max_{l<T} a[l][j] - a[T][j]) over the segments that ended before the last
+point (Chaudhry et al.: the last segment has had no time to be forgotten; its entry is NaN);
 BWT = mean_{j<last} (a[T][j] - a[e_j][j]), e_j the eval point at the end of segment j.
 """
 
@@ -47,9 +48,10 @@ def stream_metrics(matrix: np.ndarray, samples: Sequence[int], segment_end_point
     n = np.asarray(samples, dtype=float)
     widths = np.diff(np.concatenate([[0.0], n]))
     forgetting = []
-    for j in range(a.shape[1]):
+    for j, end in enumerate(segment_end_points):
         earlier = a[:-1, j][~np.isnan(a[:-1, j])]
-        forgetting.append(float(earlier.max() - last[j]) if earlier.size else float("nan"))
+        ended = end < a.shape[0] - 1
+        forgetting.append(float(earlier.max() - last[j]) if ended and earlier.size else float("nan"))
     bwt = [last[j] - a[e, j] for j, e in enumerate(segment_end_points[:-1])]
     return StreamMetrics(
         a_last=_nanmean(last), a_avg=_nanmean(seen_means),
