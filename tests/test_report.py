@@ -43,3 +43,29 @@ def test_report_refuses_what_is_not_a_finished_run(tmp_path):
     assert result.exit_code == 2
     assert "is not a finished clsim run (missing summary.json)" in text(result)
     assert not (tmp_path / "report").exists()
+
+
+def test_eval_scores_the_final_weights_on_larger_suites_without_touching_the_run(tmp_path):
+    assert train(tmp_path, "run", "--learner", "er").exit_code == 0
+    run = tmp_path / "run"
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    result = CliRunner().invoke(app, ["eval", str(run), "--episodes", "3"])
+    assert result.exit_code == 0, result.output
+    assert "mean" in text(result)
+    saved = json.loads((run / "eval-3.json").read_text())
+    assert saved["episodes_per_suite"] == 3
+    assert sorted(saved["segments"]) == ["bathroom", "bedroom", "kitchen", "living_room"]
+    sr = [saved["segments"][s]["seen"]["sr"] for s in saved["segments"]]
+    assert saved["mean"]["seen/sr"] == sum(sr) / 4
+    assert all(v in (0.0, 1 / 3, 2 / 3, 1.0) for v in sr), "3 tasks per suite"
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file() and p.name != "eval-3.json"} == before
+    assert CliRunner().invoke(app, ["eval", str(run), "--episodes", "3"]).exit_code == 0
+    assert json.loads((run / "eval-3.json").read_text()) == saved, "same weights, same suites, same numbers"
+
+
+def test_eval_refuses_a_directory_without_final_weights_and_bad_sizes(tmp_path):
+    result = CliRunner().invoke(app, ["eval", str(tmp_path)])
+    assert result.exit_code == 2 and "is not a finished clsim run" in text(result)
+    assert train(tmp_path, "run").exit_code == 0
+    result = CliRunner().invoke(app, ["eval", str(tmp_path / "run"), "--episodes", "0"])
+    assert result.exit_code == 2 and "episodes must be >= 1, got 0" in text(result)

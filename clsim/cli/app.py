@@ -1,4 +1,4 @@
-"""The ``clsim`` command line: train, report, list."""
+"""The ``clsim`` command line: train, eval, report, list."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 
 from ..agents.registry import AGENTS, agent_names
 from ..agents.registry import ENTRY_POINTS as AGENT_PLUGINS
@@ -28,6 +29,7 @@ from ..experiment import RunConfig, resume_experiment, resume_position, run_expe
 from ..learners import LearnerConfig, learner_names
 from ..learners.registry import ENTRY_POINTS as LEARNER_PLUGINS
 from ..learners.registry import LEARNERS
+from ..reevaluate import evaluate_run
 from ..streams import get_setup, setup_names
 from .tables import metrics_table, report_table, segment_table
 
@@ -120,6 +122,32 @@ def train(
     updates = f"{cost['updates']} updates" if cost["updates"] is not None else "learning"
     console.print(f"{updates} in {cost['wall_seconds']:.0f}s; results in [bold]{target}[/] "
                   "(config.json, metrics.jsonl, summary.json, checkpoints/, plots/)")
+
+
+@app.command("eval")
+def eval_(
+    run: Annotated[Path, typer.Argument(help="A finished run directory.")],
+    episodes: Annotated[int, typer.Option(help="Tasks per segment and split (the run's own suites are smaller).")]
+        = 50,
+    max_steps: Annotated[int | None, typer.Option(help="Step limit per episode (default: the run's).")] = None,
+) -> None:
+    """Score a finished run's final weights on larger eval suites; writes RUN/eval-<episodes>.json."""
+    try:
+        result = evaluate_run(run, episodes, max_steps)
+    except ValueError as error:  # RunDirectoryError included
+        fail(str(error))
+    table = Table(title=f"Final weights of {run}, {episodes} tasks per suite (%)", title_justify="left")
+    for column in ("segment", "SR seen", "SR unseen", "GC seen", "GC unseen", "PLW-SR seen"):
+        table.add_column(column, justify="left" if column == "segment" else "right")
+    rows = [(s, d) for s, d in result["segments"].items()]
+    for segment, d in rows:
+        table.add_row(segment, *(f"{100 * d[split][k]:.1f}" for split, k in
+                                 (("seen", "sr"), ("unseen", "sr"), ("seen", "gc"), ("unseen", "gc"), ("seen", "plw_sr"))))
+    m = result["mean"]
+    table.add_row("mean", *(f"{100 * m[k]:.1f}" for k in ("seen/sr", "unseen/sr", "seen/gc", "unseen/gc", "seen/plw_sr")),
+                  style="bold")
+    console.print(table)
+    console.print(f"wrote [bold]{run / f'eval-{episodes}.json'}[/]")
 
 
 @app.command()

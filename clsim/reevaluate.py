@@ -1,0 +1,52 @@
+"""Re-evaluating a finished run: its final weights on suites of any size, without touching its files.
+
+Eval suites during a run are small to keep the run fast; a final number for a paper wants more
+episodes. ``evaluate_run`` rebuilds the run's agent from config.json, loads
+checkpoints/final.safetensors, and scores it on every segment's seen and unseen suite.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+
+from .agents import make_agent
+from .envs import get_family
+from .eval.rundir import RunDirectoryError, atomic_write_json
+from .experiment import SCORES, SPLITS, RunConfig, evaluate
+from .streams import Stream, get_setup
+
+
+def evaluate_run(path: Path, episodes: int, max_steps: int | None = None) -> dict[str, Any]:
+    """Scores per segment and split, and their means, of the run's final weights; saved as eval-<episodes>.json."""
+    path = Path(path)
+    if episodes < 1:
+        raise ValueError(f"episodes must be >= 1, got {episodes}")
+    weights = path / "checkpoints" / "final.safetensors"
+    if not (path / "config.json").is_file() or not weights.is_file():
+        raise RunDirectoryError(f"{path} is not a finished clsim run (needs config.json and "
+                                "checkpoints/final.safetensors)")
+    try:
+        config = RunConfig.from_dict(json.loads((path / "config.json").read_text()))
+        state = load_file(weights)
+    except (OSError, ValueError) as error:
+        raise RunDirectoryError(f"cannot read the run in {path}: {error}") from error
+    config.validate()
+    family = get_family(config.world)
+    agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed)
+    agent.load_state_dict(state)
+    stream = Stream(family, get_setup(config.setup), config.order, config.seed, config.per_segment)
+    steps = max_steps or config.max_steps
+    with torch.no_grad():
+        scores = evaluate(family, agent, stream.eval_suites(episodes), list(stream.segments), steps)
+    result = {"run": str(path), "episodes_per_suite": episodes, "max_steps": steps,
+              "segments": {s: {split: v.as_dict() for split, v in d.items()} for s, d in scores.items()},
+              "mean": {f"{split}/{k}": float(np.mean([getattr(scores[s][split], k) for s in stream.segments]))
+                       for split in SPLITS for k in SCORES}}
+    atomic_write_json(path / f"eval-{episodes}.json", result)
+    return result
