@@ -6,7 +6,6 @@ follow progress through the `on_sample` and `on_eval` callbacks.
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 import time
@@ -23,7 +22,7 @@ from .agents.base import Agent
 from .agents.registry import agent_spec
 from .envs import get_family
 from .envs.core import Task, WorldFamily
-from .eval.checkpoints import Checkpoint, load_latest, restore_rng, rng_state, save_checkpoint
+from .eval.checkpoints import Checkpoint, latest_samples, load_latest, restore_rng, rng_state, save_checkpoint
 from .eval.episodes import SuiteScores, score
 from .eval.plots import plot_stream_curves
 from .eval.rollout import rollout
@@ -154,8 +153,7 @@ def resume_experiment(out: Path, on_sample: Callable[[int], None] | None = None,
 def resume_position(out: Path) -> int:
     """Samples already learned by the unfinished run in `out` (0 before its first checkpoint)."""
     RunDirectory.open(out)
-    pointer = Path(out) / "checkpoints" / "latest.json"
-    return json.loads(pointer.read_text())["samples"] if pointer.exists() else 0
+    return latest_samples(Path(out) / "checkpoints")
 
 
 def _deterministic(job: Callable[[], dict[str, Any]]) -> dict[str, Any]:

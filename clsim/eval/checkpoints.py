@@ -60,6 +60,15 @@ def save_checkpoint(directory: Path, checkpoint: Checkpoint) -> None:
             old.unlink(missing_ok=True)
 
 
+def latest_samples(directory: Path) -> int:
+    """Samples learned by the latest checkpoint in `directory` (0 if there is none yet)."""
+    pointer = directory / POINTER
+    try:
+        return int(json.loads(pointer.read_text())["samples"]) if pointer.exists() else 0
+    except (OSError, ValueError, KeyError) as error:
+        raise RunDirectoryError(f"cannot read {pointer}: {error}") from error
+
+
 def load_latest(directory: Path) -> Checkpoint | None:
     """The checkpoint latest.json points at, or None if there is none yet."""
     pointer = directory / POINTER
