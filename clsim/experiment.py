@@ -46,11 +46,11 @@ class RunConfig:
     agent: str = "lm"  # or a plug-in: package.module:Class, or a name in the clsim.agents entry points
     order: int = 1
     seed: int = 0
-    per_segment: int = 40  # stream samples per segment
-    eval_every: int = 20  # samples between eval points (segment ends are eval points too)
+    per_segment: int = 80  # stream samples per segment: more distinct demonstrations beat more repeats of fewer
+    eval_every: int = 40  # samples between eval points (segment ends are eval points too)
     eval_episodes: int = 10  # tasks per segment and split in each eval suite
     max_steps: int = 60  # per evaluation episode
-    checkpoint_every: int = 40  # samples between resumable checkpoints (0: none but the final weights)
+    checkpoint_every: int = 80  # samples between resumable checkpoints (0: none but the final weights)
     random_baseline: bool = True
     learner_config: LearnerConfig = field(default_factory=LearnerConfig)
     policy_config: LMPolicyConfig = field(default_factory=LMPolicyConfig)

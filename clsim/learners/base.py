@@ -27,7 +27,7 @@ class LearnerConfig:
     lr: float = 1e-3
     batch_size: int = 8  # episodes per update, stream + memory (CL-ALFRED: 32)
     stream_batch: int = 4  # incoming episodes per stream batch (CL-ALFRED: batch_size / 2)
-    online_iter: float = 3.5  # CL-ALFRED: 1; the embedded stream is ~100x shorter than ALFRED's
+    online_iter: float = 1.75  # CL-ALFRED: 1; each episode is trained on online_iter x stream_batch = 7 times
     memory_size: int = 50  # episodes (CL-ALFRED: 500)
     clip_grad: float = 5.0
     alpha: float = 0.5  # weight of the replayed imitation loss (DER++, CAMA)
