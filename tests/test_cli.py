@@ -87,3 +87,28 @@ def test_same_seed_gives_identical_weights_across_processes(tmp_path):
         return (tmp_path / name / "checkpoints" / "final.safetensors").read_bytes()
 
     assert run("a", "1") == run("b", "2")
+
+
+def test_a_disk_that_fills_mid_run_exits_2_and_keeps_what_was_written(tmp_path, monkeypatch):
+    import errno
+
+    from clsim.eval.rundir import RunDirectory
+
+    original = RunDirectory.append_metrics
+    calls = []
+
+    def append_then_fill_the_disk(self, record):
+        calls.append(record["samples"])
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        original(self, record)
+
+    monkeypatch.setattr(RunDirectory, "append_metrics", append_then_fill_the_disk)
+    result = train(tmp_path, "full")
+    assert result.exit_code == 2
+    assert "No space left on device" in text(result) and "clsim train --resume" in text(result)
+    run = tmp_path / "full"
+    assert json.loads((run / "config.json").read_text())["setup"] == "environment-il"
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["samples"] for r in records] == [2]
+    assert not (run / "summary.json").exists()

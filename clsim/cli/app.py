@@ -115,6 +115,9 @@ def train(
                 summary = run_experiment(config, target, on_sample=on_sample, on_eval=on_eval)
         except ValueError as error:  # RunDirectoryError included
             fail(str(error))
+        except OSError as error:  # e.g. a full disk: every file is written atomically, so what is there is whole
+            fail(f"cannot write to {target}: {error.strerror or error}. The files written so far are intact; "
+                 f"free the space and continue with: clsim train --resume {target}")
     axis = {"behavior": "task type", "environment": "scene type"}[get_setup(config.setup).axis]
     console.print(segment_table(summary, f"Final scores per {axis} (%)"))
     console.print(metrics_table(summary))
