@@ -54,20 +54,19 @@ def test_a_run_killed_mid_stream_resumes_to_the_uninterrupted_numbers(tmp_path):
         "final.safetensors", "latest.json", "step-14.pt", "step-14.safetensors"]
 
 
+def directory(root, name, files):
+    path = root / name
+    path.mkdir()
+    for file, content in files.items():
+        (path / file).write_text(content)
+    return path
+
+
 def test_resume_refuses_foreign_finished_and_unreadable_directories(tmp_path):
-    foreign = tmp_path / "foreign"
-    foreign.mkdir()
-    (foreign / "notes.txt").write_text("not a run")
-    finished = tmp_path / "finished"
-    finished.mkdir()
-    (finished / "config.json").write_text("{}")
-    (finished / "summary.json").write_text('{"precious": true}')
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    (broken / "config.json").write_text("{ not json")
-    alien = tmp_path / "alien"
-    alien.mkdir()
-    (alien / "config.json").write_text('{"learner_config": {"warp_drive": 9}}')
+    foreign = directory(tmp_path, "foreign", {"notes.txt": "not a run"})
+    finished = directory(tmp_path, "finished", {"config.json": "{}", "summary.json": '{"precious": true}'})
+    broken = directory(tmp_path, "broken", {"config.json": "{ not json"})
+    alien = directory(tmp_path, "alien", {"config.json": '{"learner_config": {"warp_drive": 9}}'})
     for path, message in [(foreign, "is not a clsim run directory (no config.json)"),
                           (finished, "holds a finished run"),
                           (broken, "cannot read the run in"),
