@@ -30,7 +30,7 @@ from .eval.rundir import RunDirectory
 from .eval.stream_metrics import stream_metrics
 from .learners import Learner, LearnerConfig, get_learner
 from .plugins import construct
-from .streams import Stream, get_setup
+from .streams import Blurry, Stream, get_setup
 
 SPLITS = ("seen", "unseen")
 SCORES = ("sr", "gc", "plw_sr", "plw_gc")
@@ -47,6 +47,7 @@ class RunConfig:
     order: int = 1
     seed: int = 0
     per_segment: int = 80  # stream samples per segment: more distinct demonstrations beat more repeats of fewer
+    blurry: str | None = None  # i-Blurry "N-M" (percent disjoint labels, percent minor samples); None: disjoint
     eval_every: int = 40  # samples between eval points (segment ends are eval points too)
     eval_episodes: int = 10  # tasks per segment and split in each eval suite
     max_steps: int = 60  # per evaluation episode
@@ -66,11 +67,18 @@ class RunConfig:
         for name in ("per_segment", "eval_every", "eval_episodes", "max_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.blurry is not None:
+            Blurry.parse(self.blurry)
         if self.checkpoint_every < 0:
             raise ValueError(f"checkpoint_every must be >= 0, got {self.checkpoint_every}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def stream(self) -> Stream:
+        """The run's stream: the same samples in the same order on every machine."""
+        blurry = Blurry.parse(self.blurry) if self.blurry is not None else None
+        return Stream(get_family(self.world), get_setup(self.setup), self.order, self.seed, self.per_segment, blurry)
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> RunConfig:
@@ -109,8 +117,9 @@ def eval_points(total: int, every: int, segment_ends: list[int]) -> list[int]:
 
 
 def _seen_segments(stream: Stream, samples: int) -> list[str]:
-    starts = {s: end - stream.per_segment for s, end in stream.segment_ends().items()}
-    return [s for s in stream.segments if starts[s] < samples]
+    """Labels of which at least one sample has arrived (in a blurry stream, before their own segment too)."""
+    first = stream.first_seen()
+    return [s for s in stream.segments if first.get(s, len(stream) + 1) <= samples]
 
 
 def evaluate(family: WorldFamily, agent: Agent, suites: dict[str, dict[str, list[Task]]], segments: list[str],
@@ -173,7 +182,7 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
     torch.manual_seed(config.seed)
     family = get_family(config.world)
     config.learner_config.num_classes = len(family.action_classes)
-    stream = Stream(family, get_setup(config.setup), config.order, config.seed, config.per_segment)
+    stream = config.stream()
     suites = stream.eval_suites(config.eval_episodes)
     agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed)
     learner = construct(get_learner(config.learner), config.learner, "learner", "cls(agent, config, seed=seed)",

@@ -19,7 +19,6 @@ from .agents import make_agent
 from .envs import get_family
 from .eval.rundir import RunDirectoryError, atomic_write_json
 from .experiment import SCORES, SPLITS, RunConfig, evaluate
-from .streams import Stream, get_setup
 
 
 def evaluate_run(path: Path, episodes: int, max_steps: int | None = None) -> dict[str, Any]:
@@ -40,7 +39,7 @@ def evaluate_run(path: Path, episodes: int, max_steps: int | None = None) -> dic
     family = get_family(config.world)
     agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed)
     agent.load_state_dict(state)
-    stream = Stream(family, get_setup(config.setup), config.order, config.seed, config.per_segment)
+    stream = config.stream()
     steps = max_steps or config.max_steps
     with torch.no_grad():
         scores = evaluate(family, agent, stream.eval_suites(episodes), list(stream.segments), steps)

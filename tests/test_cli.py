@@ -112,3 +112,19 @@ def test_a_disk_that_fills_mid_run_exits_2_and_keeps_what_was_written(tmp_path, 
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["samples"] for r in records] == [2]
     assert not (run / "summary.json").exists()
+
+
+def test_a_blurry_run_evaluates_each_label_from_its_first_sample(tmp_path):
+    from clsim.experiment import RunConfig
+
+    result = train(tmp_path, "blurry", "--blurry", "0-50", "--per-segment", "4")
+    assert result.exit_code == 0, result.output
+    run = tmp_path / "blurry"
+    config = RunConfig.from_dict(json.loads((run / "config.json").read_text()))
+    assert config.blurry == "0-50"
+    first = config.stream().first_seen()
+    for record in (json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()):
+        assert set(record["scores"]) == {label for label, n in first.items() if n <= record["samples"]}
+    assert any(n <= 4 for label, n in first.items() if label != "bedroom"), "a later label arrives early"
+    bad = train(tmp_path, "bad", "--blurry", "ten")
+    assert bad.exit_code == 2 and "blurry must be N-M" in text(bad)

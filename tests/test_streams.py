@@ -7,7 +7,7 @@ import pytest
 from clsim.envs.core import Episode
 from clsim.learners import LearnerConfig
 from clsim.learners.finetune import Finetune
-from clsim.streams import Stream, get_setup
+from clsim.streams import Blurry, Stream, get_setup
 
 
 def test_canonical_first_orders_match_cl_alfred(household):
@@ -25,8 +25,17 @@ def test_canonical_first_orders_match_cl_alfred(household):
 def test_bad_setup_and_order_are_named_in_the_error(household):
     with pytest.raises(ValueError, match="unknown setup 'task-il'.*behavior-il"):
         get_setup("task-il")
-    with pytest.raises(ValueError, match="order must be in 1..5.*got 6"):
-        get_setup("behavior-il").segments(household, 6)
+    with pytest.raises(ValueError, match="order must be >= 1.*1..5 canonical.*got 0"):
+        get_setup("behavior-il").segments(household, 0)
+
+
+def test_orders_beyond_the_canonical_five_are_seeded_permutations(household):
+    setup = get_setup("behavior-il")
+    canonical = {setup.segments(household, o) for o in range(1, 6)}
+    extra = [setup.segments(household, o) for o in (6, 7, 8)]
+    assert all(sorted(o) == sorted(setup.segments(household, 1)) for o in extra)
+    assert len(set(extra)) == 3 and not canonical & set(extra)
+    assert setup.segments(household, 7) == extra[1], "the same order number gives the same permutation"
 
 
 def test_same_seed_same_stream_other_seed_other_stream(household):
@@ -86,3 +95,36 @@ def test_learner_receives_episodes_without_any_boundary_or_label(household):
     assert fields == {"uid", "instruction", "steps"}
     assert all(len(chunk) == 1 and isinstance(chunk[0], Episode) for chunk in learner.received)
     assert len(learner.received) == len(stream)
+
+
+def labels_by_segment(stream):
+    return {s: [stream.label(t) for seg, t in stream.tasks if seg == s] for s in stream.segments}
+
+
+def test_blurry_streams_deal_minor_shares_of_blurry_labels_to_other_segments(household):
+    setup = get_setup("environment-il")
+    disjoint = Stream(household, setup, 1, seed=0, per_segment=8)
+    assert Stream(household, setup, 1, seed=0, per_segment=8, blurry=Blurry(0, 0)).tasks == disjoint.tasks
+    assert Stream(household, setup, 1, seed=0, per_segment=8, blurry=Blurry(100, 50)).tasks == disjoint.tasks
+    blurry = Stream(household, setup, 1, seed=0, per_segment=8, blurry=Blurry(50, 25))
+    assert sorted(t.id for _, t in blurry.tasks) == sorted(t.id for _, t in disjoint.tasks), "same samples, moved"
+    by_segment = labels_by_segment(blurry)
+    strays = {label: sum(labels.count(label) for s, labels in by_segment.items() if s != label)
+              for label in blurry.segments}
+    assert sorted(strays.values()) == [0, 0, 2, 2], "2 labels stay disjoint; the others lose 25% of 8 samples"
+    for segment, labels in by_segment.items():
+        assert labels.count(segment) == (8 if strays[segment] == 0 else 6)
+    assert sum(len(v) for v in by_segment.values()) == 32 and blurry.segment_ends()[blurry.segments[-1]] == 32
+    early = [label for label, first in blurry.first_seen().items()
+             if first <= disjoint.first_seen()[label] - 8]
+    assert early, "some blurry label is met at least a segment before its own"
+    again = Stream(household, setup, 1, seed=0, per_segment=8, blurry=Blurry(50, 25))
+    assert again.tasks == blurry.tasks
+
+
+def test_blurry_specs_are_checked(household):
+    assert Blurry.parse("10-10") == Blurry(10, 10)
+    with pytest.raises(ValueError, match="blurry must be N-M.*got '10'"):
+        Blurry.parse("10")
+    with pytest.raises(ValueError, match="minor percentage must be in 0..100, got 200"):
+        Blurry.parse("10-200")

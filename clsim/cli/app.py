@@ -51,7 +51,10 @@ def train(
                                               "(package.module:Class or a clsim.learners entry point).")] = "cama",
     agent: Annotated[str, typer.Option(help=f"Agent: {', '.join(agent_names())}, or a plug-in "
                                             "(package.module:Class or a clsim.agents entry point).")] = "lm",
-    order: Annotated[int, typer.Option(help="Canonical segment order, 1-5.")] = 1,
+    order: Annotated[int, typer.Option(help="Segment order: 1-5 canonical (1 is CL-ALFRED's), 6 and up "
+                                            "seeded random permutations.")] = 1,
+    blurry: Annotated[str | None, typer.Option(help="i-Blurry N-M: N% of labels stay disjoint, M% of the others' "
+                                                    "samples arrive in other segments (e.g. 10-10).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the stream, the model and the learner.")] = 0,
     world: Annotated[str, typer.Option(help=f"World: {', '.join(family_names())}.")] = "household",
     out: Annotated[Path | None, typer.Option(help="Run directory (default: runs/<setup>-<learner>-o<order>-s<seed>, "
@@ -78,6 +81,7 @@ def train(
             config.validate()
         else:
             config = RunConfig(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
+                               blurry=blurry,
                                per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
                                max_steps=max_steps, random_baseline=baseline, checkpoint_every=checkpoint_every,
                                learner_config=LearnerConfig(online_iter=online_iter, memory_size=memory_size))

@@ -3,11 +3,13 @@
 Behavior-IL: one segment per task type (behavior), all environments of that type mixed in.
 Environment-IL: one segment per environment (scene type), its task types balanced.
 Order 1 of each setup is CL-ALFRED's; orders 2-5 are fixed permutations chosen so that every
-segment appears early in one order and late in another.
+segment appears early in one order and late in another; orders 6 and up are permutations seeded
+by the order number, for studies that want more orders than the canonical five.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from ..envs.core import WorldFamily
@@ -20,12 +22,18 @@ class Setup:
     orders: dict[str, tuple[tuple[str, ...], ...]]  # per world family, canonical orders 1..5
 
     def segments(self, family: WorldFamily, order: int) -> tuple[str, ...]:
+        """Canonical order `order` (1-based), or beyond those a permutation seeded by `order`."""
         orders = self.orders.get(family.name)
         if orders is None:
             raise ValueError(f"setup {self.name!r} has no orders for world {family.name!r}")
-        if not 1 <= order <= len(orders):
-            raise ValueError(f"order must be in 1..{len(orders)} for {self.name}, got {order}")
-        return orders[order - 1]
+        if order < 1:
+            raise ValueError(f"order must be >= 1 for {self.name} (1..{len(orders)} canonical, higher ones seeded "
+                             f"random permutations), got {order}")
+        if order <= len(orders):
+            return orders[order - 1]
+        segments = sorted(orders[0])
+        random.Random(f"{self.name}/{family.name}/order/{order}").shuffle(segments)
+        return tuple(segments)
 
 
 _B = {

@@ -1,4 +1,4 @@
-"""Task-free online streams of demonstrations, and the evaluation suites that go with them."""
+"""Task-free online streams of demonstrations, disjoint or blurry, and the evaluation suites that go with them."""
 
 from __future__ import annotations
 
@@ -7,15 +7,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..envs.core import Demonstration, Task, WorldFamily
+from .blurry import Blurry
 from .setups import Setup
 
 
 @dataclass(frozen=True)
 class StreamItem:
-    """One sample of the stream. `segment` is for the evaluator and logs, never the learner."""
+    """One sample of the stream. `segment` (the period it arrives in) and `label` (its own task or
+    scene type; the same as `segment` in a disjoint stream) are for the evaluator and logs, never
+    the learner."""
 
     position: int
     segment: str
+    label: str
     demonstration: Demonstration
 
 
@@ -35,20 +39,23 @@ def _segment_tasks(family: WorldFamily, setup: Setup, segment: str, split: str, 
 
 @dataclass
 class Stream:
-    """A deterministic sequence of demonstrations built from (family, setup, order, seed)."""
+    """A deterministic sequence of demonstrations built from (family, setup, order, seed[, blurry])."""
 
     family: WorldFamily
     setup: Setup
     order: int
     seed: int
     per_segment: int
+    blurry: Blurry | None = None  # None: disjoint segments
 
     def __post_init__(self) -> None:
         if self.per_segment < 1:
             raise ValueError(f"samples per segment must be >= 1, got {self.per_segment}")
         self.segments = self.setup.segments(self.family, self.order)
-        self.tasks = [(s, t) for s in self.segments
-                      for t in _segment_tasks(self.family, self.setup, s, "train", self.per_segment, self.seed)]
+        own = {s: _segment_tasks(self.family, self.setup, s, "train", self.per_segment, self.seed)
+               for s in self.segments}
+        dealt = self.blurry.deal(self.segments, own, self.seed) if self.blurry else own
+        self.tasks = [(s, t) for s in self.segments for t in dealt[s]]
 
     def __len__(self) -> int:
         return len(self.tasks)
@@ -56,15 +63,30 @@ class Stream:
     def __iter__(self) -> Iterator[StreamItem]:
         return self.iter_from(0)
 
+    def label(self, task: Task) -> str:
+        """The segment a task belongs to by its own type (its setup's axis)."""
+        return getattr(task, self.setup.axis)
+
     def iter_from(self, start: int) -> Iterator[StreamItem]:
         """The stream from position `start` on (a resumed run skips what it has learned)."""
         for position in range(start, len(self.tasks)):
             segment, task = self.tasks[position]
-            yield StreamItem(position, segment, self.family.demonstrate(task))
+            yield StreamItem(position, segment, self.label(task), self.family.demonstrate(task))
 
     def segment_ends(self) -> dict[str, int]:
         """Number of samples seen when each segment's last sample has arrived."""
-        return {s: (i + 1) * self.per_segment for i, s in enumerate(self.segments)}
+        ends, total = {}, 0
+        for s in self.segments:
+            total += sum(1 for segment, _ in self.tasks if segment == s)
+            ends[s] = total
+        return ends
+
+    def first_seen(self) -> dict[str, int]:
+        """For each label, the number of samples seen when its first sample arrives."""
+        first: dict[str, int] = {}
+        for position, (_, task) in enumerate(self.tasks):
+            first.setdefault(self.label(task), position + 1)
+        return first
 
     def eval_suites(self, per_suite: int, splits: tuple[str, ...] = ("seen", "unseen")) -> dict[str, dict[str, list[Task]]]:
         """Held-out tasks per segment and split: seen layouts and unseen layouts."""
