@@ -24,16 +24,12 @@ from .envs import get_family
 from .envs.core import Task, WorldFamily
 from .eval.checkpoints import Checkpoint, latest_samples, load_latest, restore_rng, rng_state, save_checkpoint
 from .eval.episodes import SuiteScores, score
-from .eval.plots import plot_stream_curves
 from .eval.rollout import rollout
 from .eval.rundir import RunDirectory
-from .eval.stream_metrics import stream_metrics
+from .eval.summary import SCORES, SPLITS, plot_run, summarise
 from .learners import Learner, LearnerConfig, get_learner
 from .plugins import construct
 from .streams import Blurry, Stream, get_setup
-
-SPLITS = ("seen", "unseen")
-SCORES = ("sr", "gc", "plw_sr", "plw_gc")
 
 
 @dataclass
@@ -216,7 +212,7 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
             _checkpoint(run, agent, learner, seen, earlier + time.perf_counter() - started)
     train_seconds = earlier + time.perf_counter() - started
     run.save_weights("final", agent.state_dict())
-    summary = summarise(run.records, stream, points, ends)
+    summary = summarise(run.records, stream.segments, points, ends)
     summary["cost"] = {"wall_seconds": round(train_seconds, 2), "samples_per_second": round(len(stream) / train_seconds, 3),
                        **learner_cost(learner), "peak_rss_mb": peak_rss_mb(),
                        "trainable_parameters": sum(p.numel() for p in agent.parameters() if p.requires_grad)}
@@ -225,7 +221,7 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
         summary["random_baseline"] = {split: {k: float(np.mean([getattr(baseline[s][split], k)
                                                                 for s in stream.segments])) for k in SCORES}
                                       for split in SPLITS}
-    _plot(run, summary)
+    plot_run(run, summary)
     run.write_summary(summary)
     return summary
 
@@ -248,36 +244,3 @@ def _restore(run: RunDirectory, agent: Agent, learner: Any) -> tuple[int, float]
     restore_rng(checkpoint.rng)
     run.records = run.records[: checkpoint.records]  # evals after the checkpoint are redone
     return checkpoint.samples, checkpoint.elapsed
-
-
-def matrix(records: list[dict[str, Any]], segments: tuple[str, ...], split: str, key: str) -> np.ndarray:
-    """a[i][j]: score `key` on segment j's `split` suite at eval point i (NaN before j starts)."""
-    a = np.full((len(records), len(segments)), np.nan)
-    for i, r in enumerate(records):
-        for j, s in enumerate(segments):
-            if s in r["scores"]:
-                a[i, j] = r["scores"][s][split][key]
-    return a
-
-
-def summarise(records: list[dict[str, Any]], stream: Stream, points: list[int], ends: list[int]) -> dict[str, Any]:
-    samples = [r["samples"] for r in records]
-    end_points = [points.index(e) for e in ends]
-    summary: dict[str, Any] = {"segments": list(stream.segments), "segment_ends": ends, "samples": samples,
-                               "metrics": {}, "final": {}}
-    for split in SPLITS:
-        for key in SCORES:
-            a = matrix(records, stream.segments, split, key)
-            summary["metrics"][f"{split}/{key}"] = stream_metrics(a, samples, end_points).as_dict()
-            summary["final"][f"{split}/{key}"] = dict(zip(stream.segments, a[-1].tolist()))
-    return summary
-
-
-def _plot(run: RunDirectory, summary: dict[str, Any]) -> None:
-    segments = summary["segments"]
-    names = {"sr": ("SR", "Success rate"), "gc": ("GC", "Goal-condition success")}
-    for key, (label, title) in names.items():
-        for split in SPLITS:
-            a = matrix(run.records, tuple(segments), split, key)
-            plot_stream_curves(run.plots / f"{key}_{split}.png", a, summary["samples"], segments,
-                               summary["segment_ends"], f"{title} on {split} scenes over the stream", label)

@@ -18,7 +18,8 @@ from safetensors.torch import load_file
 from .agents import make_agent
 from .envs import get_family
 from .eval.rundir import RunDirectoryError, atomic_write_json
-from .experiment import SCORES, SPLITS, RunConfig, evaluate
+from .eval.summary import SCORES, SPLITS
+from .experiment import RunConfig, evaluate
 
 
 def evaluate_run(path: Path, episodes: int, max_steps: int | None = None) -> dict[str, Any]:
