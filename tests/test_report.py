@@ -32,7 +32,8 @@ def test_report_averages_seeds_of_the_same_settings_and_keeps_other_settings_apa
     column = lines[2].split(" | ").index("GC A_last")
     assert table[0][column] == f"{mean:.1f} ± {se:.1f}"
     assert math.isclose(float(rows[0]["GC A_last"]), values[0], abs_tol=1e-3)
-    assert (tmp_path / "report" / "comparison.png").stat().st_size > 1000
+    for plot in ("comparison.png", "sr_over_stream.png", "forgetting.png"):
+        assert (tmp_path / "report" / plot).stat().st_size > 1000, plot
 
 
 def test_report_refuses_what_is_not_a_finished_run(tmp_path):

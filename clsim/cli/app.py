@@ -160,7 +160,7 @@ def eval_(
 @app.command()
 def report(
     runs: Annotated[list[Path], typer.Argument(help="Finished run directories to compare.")],
-    out: Annotated[Path, typer.Option(help="Where to write report.md, runs.csv and comparison.png.")]
+    out: Annotated[Path, typer.Option(help="Where to write report.md, runs.csv and the plots.")]
         = Path("report"),
 ) -> None:
     """Compare runs: mean ± standard error per setup and learner over seeds and orders."""
@@ -170,7 +170,8 @@ def report(
     except ValueError as error:  # RunDirectoryError included
         fail(str(error))
     console.print(report_table(groups))
-    console.print(f"{len(rows)} run(s); wrote [bold]{out}[/] (report.md, runs.csv, comparison.png)")
+    console.print(f"{len(rows)} run(s); wrote [bold]{out}[/] (report.md, runs.csv, comparison.png, "
+                  "sr_over_stream.png, forgetting.png)")
 
 
 def _slug(name: str) -> str:

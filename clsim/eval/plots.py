@@ -52,3 +52,31 @@ def plot_comparison(path: Path, labels: Sequence[str], columns: dict[str, Sequen
     ax.set_title("Learner comparison (mean ± s.e. over runs)")
     fig.tight_layout()
     _save(fig, path)
+
+
+def plot_over_stream(path: Path, curves: dict[str, dict[int, float]]) -> None:
+    """Each group's mean seen-scene SR (%) over the stream."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for label, curve in curves.items():
+        ax.plot(list(curve), list(curve.values()), marker="o", markersize=3, label=label)
+    ax.set(xlabel="stream samples", ylabel="SR on seen segments (%)", title="Success rate over the stream")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    _save(fig, path)
+
+
+def plot_forgetting(path: Path, labels: Sequence[str], segments: Sequence[str], values: Sequence[Sequence[float]]) -> None:
+    """Heatmap of SR forgetting (%) per group (rows) and segment (columns): red lost, blue gained, blank undefined."""
+    data = np.array(values, dtype=float)
+    fig, ax = plt.subplots(figsize=(1.2 * len(segments) + 4, 0.45 * len(labels) + 2))
+    bound = max(1.0, float(np.nanmax(np.abs(data)))) if np.isfinite(data).any() else 1.0
+    image = ax.imshow(np.ma.masked_invalid(data), cmap="RdBu_r", vmin=-bound, vmax=bound, aspect="auto")
+    ax.set_xticks(range(len(segments)), [s.replace("_", " ") for s in segments], rotation=35, ha="right", fontsize=7)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    for (i, j), v in np.ndenumerate(data):
+        if not np.isnan(v):
+            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7)
+    fig.colorbar(image, ax=ax, label="forgetting (SR points)")
+    ax.set_title("Forgetting per segment (max earlier - final)")
+    fig.tight_layout()
+    _save(fig, path)

@@ -42,6 +42,8 @@ class RunRow:
     scores: dict[str, float]  # column -> percent
     wall_seconds: float
     memory_bytes: int | None
+    curve: dict[int, float]  # samples -> mean seen-scene SR over the segments seen so far (%)
+    forgetting: dict[str, float]  # segment -> seen-scene SR forgetting (%; NaN for the last segment)
 
 
 def read_run(path: Path) -> RunRow:
@@ -52,8 +54,12 @@ def read_run(path: Path) -> RunRow:
         summary = json.loads((path / "summary.json").read_text())
         metrics = summary["metrics"]
         scores = {column: 100 * metrics[key][stat] for column, key, stat in COLUMNS}
-        return RunRow(path, config["setup"], config["learner"], settings_id(config), config["order"], config["seed"], scores,
-                      summary["cost"]["wall_seconds"], summary["cost"].get("memory_bytes"))
+        records = [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()]
+        curve = {r["samples"]: 100 * sum(v["seen"]["sr"] for v in r["scores"].values()) / len(r["scores"])
+                 for r in records}
+        forgetting = dict(zip(summary["segments"], (100 * f for f in metrics["seen/sr"]["forgetting_per_segment"])))
+        return RunRow(path, config["setup"], config["learner"], settings_id(config), config["order"], config["seed"],
+                      scores, summary["cost"]["wall_seconds"], summary["cost"].get("memory_bytes"), curve, forgetting)
     except FileNotFoundError as error:
         raise RunDirectoryError(f"{path} is not a finished clsim run (missing {Path(error.filename).name})") from None
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -78,6 +84,12 @@ class GroupRow:
     runs: int
     scores: dict[str, tuple[float, float]]  # column -> (mean, standard error)
     wall_seconds: float
+    curve: dict[int, float]  # samples -> mean over runs (eval points every run of the group has)
+    forgetting: dict[str, float]  # segment -> mean over runs, NaN where no run could forget it
+
+    @property
+    def label(self) -> str:
+        return f"{self.learner} ({self.setup}, {self.settings})"
 
 
 def group(rows: list[RunRow]) -> list[GroupRow]:
@@ -87,8 +99,23 @@ def group(rows: list[RunRow]) -> list[GroupRow]:
         groups[(row.setup, row.learner, row.settings)].append(row)
     return [GroupRow(setup, learner, settings, len(members),
                      {c: mean_se([m.scores[c] for m in members]) for c, _, _ in COLUMNS},
-                     sum(m.wall_seconds for m in members) / len(members))
+                     sum(m.wall_seconds for m in members) / len(members), _mean_curve(members),
+                     _mean_forgetting(members))
             for (setup, learner, settings), members in groups.items()]
+
+
+def _mean_curve(members: list[RunRow]) -> dict[int, float]:
+    points = sorted(set.intersection(*(set(m.curve) for m in members)))
+    return {n: sum(m.curve[n] for m in members) / len(members) for n in points}
+
+
+def _mean_forgetting(members: list[RunRow]) -> dict[str, float]:
+    segments = dict.fromkeys(s for m in members for s in m.forgetting)
+    out = {}
+    for segment in segments:
+        values = [m.forgetting[segment] for m in members if not math.isnan(m.forgetting.get(segment, math.nan))]
+        out[segment] = sum(values) / len(values) if values else math.nan
+    return out
 
 
 def fmt(mean: float, se: float, runs: int) -> str:
@@ -118,12 +145,18 @@ def runs_csv(rows: list[RunRow]) -> str:
 
 
 def write_report(rows: list[RunRow], out: Path) -> list[GroupRow]:
-    """report.md (grouped), runs.csv (one line per run) and comparison.png into `out`."""
-    from .plots import plot_comparison
+    """report.md (grouped), runs.csv (one line per run) and three plots into `out`: comparison bars,
+    mean seen SR over the stream, and a heatmap of forgetting per segment."""
+    from .plots import plot_comparison, plot_forgetting, plot_over_stream
 
     groups = group(rows)
-    atomic_write_bytes(Path(out) / "report.md", ("# clsim report\n\n" + markdown(groups)).encode())
-    atomic_write_bytes(Path(out) / "runs.csv", runs_csv(rows).encode())
-    plot_comparison(Path(out) / "comparison.png", [f"{g.learner}\n{g.setup}\n{g.settings}" for g in groups],
+    out = Path(out)
+    atomic_write_bytes(out / "report.md", ("# clsim report\n\n" + markdown(groups)).encode())
+    atomic_write_bytes(out / "runs.csv", runs_csv(rows).encode())
+    plot_comparison(out / "comparison.png", [f"{g.learner}\n{g.setup}\n{g.settings}" for g in groups],
                     {c: [g.scores[c] for g in groups] for c in ("SR A_last", "SR A_AUC", "SR F")})
+    plot_over_stream(out / "sr_over_stream.png", {g.label: g.curve for g in groups})
+    segments = list(dict.fromkeys(s for g in groups for s in g.forgetting))
+    plot_forgetting(out / "forgetting.png", [g.label for g in groups], segments,
+                    [[g.forgetting.get(s, math.nan) for s in segments] for g in groups])
     return groups
