@@ -81,6 +81,8 @@ class RunConfig:
         """The config saved in a run's config.json (keys that are not settings are ignored)."""
         names = {f.name for f in fields(cls)}
         values = {k: v for k, v in record.items() if k in names}
+        if isinstance(values.get("agent"), dict):  # runs of clsim <= 0.1.0 stored the LM policy's spec here
+            values["agent"] = "lm" if values["agent"].get("class") == "LMPolicy" else str(values["agent"])
         try:
             values["learner_config"] = LearnerConfig(**record.get("learner_config", {}))
             values["policy_config"] = LMPolicyConfig(**record.get("policy_config", {}))

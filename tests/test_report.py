@@ -70,3 +70,10 @@ def test_eval_refuses_a_directory_without_final_weights_and_bad_sizes(tmp_path):
     assert train(tmp_path, "run").exit_code == 0
     result = CliRunner().invoke(app, ["eval", str(tmp_path / "run"), "--episodes", "0"])
     assert result.exit_code == 2 and "episodes must be >= 1, got 0" in text(result)
+
+
+def test_a_run_written_before_agents_had_names_is_still_read(tmp_path):
+    from clsim.experiment import RunConfig
+
+    old = {"setup": "behavior-il", "learner": "cama", "agent": {"class": "LMPolicy", "config": {}, "vocabulary": []}}
+    assert RunConfig.from_dict(old).agent == "lm"
