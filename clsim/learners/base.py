@@ -40,8 +40,8 @@ class LearnerConfig:
     lwf_weight: float = 1.0  # weight of LwF's distillation term (Li & Hoiem: 1)
     snapshot_period: int = 40  # samples between LwF teacher / EWC++ anchor snapshots: task-free "task ends"
     ewc_lambda: float = 1e3  # EWC++ strength: its pull matches the imitation gradient after ~a segment's drift
-    joint_epochs: int = 14  # offline epochs of the joint upper bound: 14 x 560 / 8 = 980 updates, as online
     ewc_decay: float = 0.9  # EWC++ Fisher moving average: F <- decay * F + (1 - decay) * g^2
+    joint_epochs: int = 14  # offline epochs of the joint upper bound: 14 x 560 / 8 = 980 updates, as online
 
     def __post_init__(self) -> None:
         if self.distill not in ("mse", "kl"):
