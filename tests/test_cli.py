@@ -128,3 +128,17 @@ def test_a_blurry_run_evaluates_each_label_from_its_first_sample(tmp_path):
     assert any(n <= 4 for label, n in first.items() if label != "bedroom"), "a later label arrives early"
     bad = train(tmp_path, "bad", "--blurry", "ten")
     assert bad.exit_code == 2 and "blurry must be N-M" in text(bad)
+
+
+def test_learner_options_reach_the_config_and_bad_ones_are_named(tmp_path):
+    result = train(tmp_path, "esr-kl", "--learner", "esr", "--learner-option", "distill=kl",
+                   "--learner-option", "temperature=3")
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "esr-kl" / "config.json").read_text())["learner_config"]
+    assert saved["distill"] == "kl" and saved["temperature"] == 3.0
+    for option, message in [("warp=9", "not KEY=VALUE with KEY one of: alpha"),
+                            ("lr=fast", "learner option lr takes a float, got 'fast'"),
+                            ("distill=l1", "distill must be 'mse' or 'kl', got 'l1'")]:
+        bad = train(tmp_path, "bad", "--learner-option", option)
+        assert bad.exit_code == 2 and message in text(bad), bad.output
+    assert not (tmp_path / "bad").exists()

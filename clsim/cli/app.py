@@ -27,6 +27,7 @@ from ..eval.report import read_run, write_report
 from ..eval.rundir import RunDirectory, unused_path
 from ..experiment import RunConfig, resume_experiment, resume_position, run_experiment
 from ..learners import LearnerConfig, learner_names
+from ..learners.base import parse_options
 from ..learners.registry import ENTRY_POINTS as LEARNER_PLUGINS
 from ..learners.registry import LEARNERS
 from ..reevaluate import evaluate_run
@@ -66,6 +67,9 @@ def train(
     max_steps: Annotated[int, typer.Option(help="Step limit of an evaluation episode.")] = RunConfig.max_steps,
     online_iter: Annotated[float, typer.Option(help="Updates per incoming sample.")] = LearnerConfig.online_iter,
     memory_size: Annotated[int, typer.Option(help="Episodic memory, in episodes.")] = LearnerConfig.memory_size,
+    learner_option: Annotated[list[str] | None, typer.Option(help="Any learner setting as KEY=VALUE, repeatable "
+                                                             "(e.g. distill=kl, mir_candidates=20, lr=5e-4).")]
+        = None,
     baseline: Annotated[bool, typer.Option(help="Also score a random agent on the final suites.")] = True,
     checkpoint_every: Annotated[int, typer.Option(help="Samples between resumable checkpoints (0: final weights "
                                                        "only).")] = RunConfig.checkpoint_every,
@@ -84,7 +88,8 @@ def train(
                                blurry=blurry,
                                per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
                                max_steps=max_steps, random_baseline=baseline, checkpoint_every=checkpoint_every,
-                               learner_config=LearnerConfig(online_iter=online_iter, memory_size=memory_size))
+                               learner_config=LearnerConfig(**{"online_iter": online_iter, "memory_size": memory_size,
+                                                               **parse_options(learner_option or [])}))
             config.validate()
             target = out if out is not None else unused_path(
                 Path("runs") / f"{setup}-{_slug(learner)}-o{order}-s{seed}")
