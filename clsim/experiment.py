@@ -30,6 +30,7 @@ from .eval.summary import SCORES, SPLITS, plot_run, summarise
 from .learners import Learner, LearnerConfig, get_learner
 from .plugins import construct
 from .streams import Blurry, Stream, get_setup
+from .streams.stream import read_jsonl
 
 
 @dataclass
@@ -44,6 +45,7 @@ class RunConfig:
     seed: int = 0
     per_segment: int = 80  # stream samples per segment: more distinct demonstrations beat more repeats of fewer
     blurry: str | None = None  # i-Blurry "N-M" (percent disjoint labels, percent minor samples); None: disjoint
+    stream_file: str | None = None  # a JSONL stream (clsim stream --out) to learn from instead of generating one
     eval_every: int = 40  # samples between eval points (segment ends are eval points too)
     eval_episodes: int = 10  # tasks per segment and split in each eval suite
     max_steps: int = 60  # per evaluation episode
@@ -65,6 +67,8 @@ class RunConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.blurry is not None:
             Blurry.parse(self.blurry)
+        if self.stream_file is not None:
+            read_jsonl(Path(self.stream_file), self.world, get_setup(self.setup).axis)
         if self.checkpoint_every < 0:
             raise ValueError(f"checkpoint_every must be >= 0, got {self.checkpoint_every}")
 
@@ -74,7 +78,9 @@ class RunConfig:
     def stream(self) -> Stream:
         """The run's stream: the same samples in the same order on every machine."""
         blurry = Blurry.parse(self.blurry) if self.blurry is not None else None
-        return Stream(get_family(self.world), get_setup(self.setup), self.order, self.seed, self.per_segment, blurry)
+        source = Path(self.stream_file) if self.stream_file is not None else None
+        return Stream(get_family(self.world), get_setup(self.setup), self.order, self.seed, self.per_segment, blurry,
+                      source)
 
     @classmethod
     def from_dict(cls, record: dict[str, Any]) -> RunConfig:

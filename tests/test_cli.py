@@ -142,3 +142,17 @@ def test_learner_options_reach_the_config_and_bad_ones_are_named(tmp_path):
         bad = train(tmp_path, "bad", "--learner-option", option)
         assert bad.exit_code == 2 and message in text(bad), bad.output
     assert not (tmp_path / "bad").exists()
+
+
+def test_training_on_an_exported_stream_gives_the_generated_streams_numbers(tmp_path):
+    exported = CliRunner().invoke(app, ["stream", "--setup", "environment-il", "--per-segment", "2",
+                                        "--out", str(tmp_path / "s.jsonl")])
+    assert exported.exit_code == 0, exported.output
+    assert "wrote 8 samples in 4 segments" in text(exported)
+    assert train(tmp_path, "generated").exit_code == 0
+    from_file = train(tmp_path, "from-file", "--stream", str(tmp_path / "s.jsonl"))
+    assert from_file.exit_code == 0, from_file.output
+    a, b = (json.loads((tmp_path / n / "summary.json").read_text()) for n in ("generated", "from-file"))
+    assert a["metrics"] == b["metrics"] and a["final"] == b["final"]
+    missing = train(tmp_path, "x", "--stream", str(tmp_path / "nope.jsonl"))
+    assert missing.exit_code == 2 and "cannot read stream file" in text(missing)

@@ -128,3 +128,22 @@ def test_blurry_specs_are_checked(household):
         Blurry.parse("10")
     with pytest.raises(ValueError, match="minor percentage must be in 0..100, got 200"):
         Blurry.parse("10-200")
+
+
+def test_a_stream_exported_as_jsonl_reads_back_identically(household, tmp_path):
+    from clsim.streams.stream import write_jsonl
+
+    setup = get_setup("behavior-il")
+    original = Stream(household, setup, 2, seed=3, per_segment=3, blurry=Blurry(0, 34))
+    write_jsonl(original, tmp_path / "stream.jsonl")
+    lines = (tmp_path / "stream.jsonl").read_text().splitlines()
+    assert len(lines) == len(original) == 21
+    loaded = Stream(household, setup, 1, seed=3, per_segment=1, source=tmp_path / "stream.jsonl")
+    assert loaded.tasks == original.tasks and loaded.segments == original.segments
+    assert loaded.segment_ends() == original.segment_ends() and loaded.first_seen() == original.first_seen()
+    (tmp_path / "bad.jsonl").write_text(lines[0] + "\n{ not json\n")
+    with pytest.raises(ValueError, match="bad.jsonl:2: not a stream sample"):
+        Stream(household, setup, 1, seed=3, per_segment=1, source=tmp_path / "bad.jsonl")
+    (tmp_path / "stray.jsonl").write_text(lines[0].replace('"segment": "', '"segment": "x') + "\n")
+    with pytest.raises(ValueError, match="samples of .* but no segment of that name"):
+        Stream(household, setup, 1, seed=3, per_segment=1, source=tmp_path / "stray.jsonl")

@@ -32,6 +32,7 @@ from ..learners.registry import ENTRY_POINTS as LEARNER_PLUGINS
 from ..learners.registry import LEARNERS
 from ..reevaluate import evaluate_run
 from ..streams import get_setup, setup_names
+from ..streams.stream import write_jsonl
 from .tables import metrics_table, report_table, segment_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -56,6 +57,8 @@ def train(
                                             "seeded random permutations.")] = 1,
     blurry: Annotated[str | None, typer.Option(help="i-Blurry N-M: N% of labels stay disjoint, M% of the others' "
                                                     "samples arrive in other segments (e.g. 10-10).")] = None,
+    stream: Annotated[Path | None, typer.Option(help="Learn from this JSONL stream (see clsim stream) instead of "
+                                                     "generating one; eval suites still come from the seed.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the stream, the model and the learner.")] = 0,
     world: Annotated[str, typer.Option(help=f"World: {', '.join(family_names())}.")] = "household",
     out: Annotated[Path | None, typer.Option(help="Run directory (default: runs/<setup>-<learner>-o<order>-s<seed>, "
@@ -85,7 +88,7 @@ def train(
             config.validate()
         else:
             config = RunConfig(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
-                               blurry=blurry,
+                               blurry=blurry, stream_file=str(stream) if stream is not None else None,
                                per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
                                max_steps=max_steps, random_baseline=baseline, checkpoint_every=checkpoint_every,
                                learner_config=LearnerConfig(**{"online_iter": online_iter, "memory_size": memory_size,
@@ -97,7 +100,8 @@ def train(
             start = 0
     except ValueError as error:  # RunDirectoryError included
         fail(str(error))
-    total = config.per_segment * len(get_setup(config.setup).segments(get_family(config.world), config.order))
+    total = len(config.stream()) if config.stream_file else \
+        config.per_segment * len(get_setup(config.setup).segments(get_family(config.world), config.order))
     verb = f"resuming at sample {start}:" if resume is not None else ""
     console.print(f"[bold]clsim train[/] {verb} {config.setup} order {config.order}, learner {config.learner}, "
                   f"agent {config.agent}, seed {config.seed} -> {target}")
@@ -134,6 +138,30 @@ def train(
     updates = f"{cost['updates']} updates" if cost["updates"] is not None else "learning"
     console.print(f"{updates} in {cost['wall_seconds']:.0f}s; results in [bold]{target}[/] "
                   "(config.json, metrics.jsonl, summary.json, checkpoints/, plots/)")
+
+
+@app.command("stream")
+def stream_(
+    out: Annotated[Path, typer.Option(help="The JSONL file to write.")],
+    setup: Annotated[str, typer.Option(help=f"Continual setup: {', '.join(setup_names())}.")] = "behavior-il",
+    order: Annotated[int, typer.Option(help="Segment order (1-5 canonical, 6+ seeded).")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed of the stream.")] = 0,
+    world: Annotated[str, typer.Option(help=f"World: {', '.join(family_names())}.")] = "household",
+    per_segment: Annotated[int, typer.Option(help="Stream samples per segment.")] = RunConfig.per_segment,
+    blurry: Annotated[str | None, typer.Option(help="i-Blurry N-M (e.g. 10-10).")] = None,
+) -> None:
+    """Write a stream as JSONL (one sample per line: its segment and task) to inspect, edit or share."""
+    try:
+        config = RunConfig(world=world, setup=setup, order=order, seed=seed, per_segment=per_segment, blurry=blurry)
+        config.validate()
+        samples = config.stream()
+        write_jsonl(samples, out)
+    except ValueError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"cannot write {out}: {error.strerror or error}")
+    console.print(f"wrote {len(samples)} samples in {len(samples.segments)} segments to [bold]{out}[/]; "
+                  f"train on it with: clsim train --setup {setup} --stream {out}")
 
 
 @app.command("eval")

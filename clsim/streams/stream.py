@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..envs.core import Demonstration, Task, WorldFamily
+from ..eval.rundir import atomic_write_bytes
 from .blurry import Blurry
 from .setups import Setup
 
@@ -47,10 +50,14 @@ class Stream:
     seed: int
     per_segment: int
     blurry: Blurry | None = None  # None: disjoint segments
+    source: Path | None = None  # a JSONL file (see `write_jsonl`) that gives the samples instead
 
     def __post_init__(self) -> None:
         if self.per_segment < 1:
             raise ValueError(f"samples per segment must be >= 1, got {self.per_segment}")
+        if self.source is not None:
+            self.segments, self.tasks = read_jsonl(Path(self.source), self.family.name, self.setup.axis)
+            return
         self.segments = self.setup.segments(self.family, self.order)
         own = {s: _segment_tasks(self.family, self.setup, s, "train", self.per_segment, self.seed)
                for s in self.segments}
@@ -92,3 +99,37 @@ class Stream:
         """Held-out tasks per segment and split: seen layouts and unseen layouts."""
         return {s: {split: _segment_tasks(self.family, self.setup, s, split, per_suite, self.seed)
                     for split in splits} for s in self.segments}
+
+
+def write_jsonl(stream: Stream, path: Path) -> None:
+    """One line per sample, in stream order: its segment and its task (replayable from the fields alone)."""
+    lines = [json.dumps({"segment": segment, "task": task.to_dict()}, sort_keys=True) for segment, task in stream.tasks]
+    atomic_write_bytes(Path(path), ("\n".join(lines) + "\n").encode())
+
+
+def read_jsonl(path: Path, family: str, axis: str) -> tuple[tuple[str, ...], list[tuple[str, Task]]]:
+    """Segments (in order of first appearance) and samples of a stream file; clear errors for bad lines."""
+    try:
+        lines = path.read_text().splitlines()
+    except OSError as error:
+        raise ValueError(f"cannot read stream file {path}: {error.strerror or error}") from error
+    tasks: list[tuple[str, Task]] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            segment, task = str(record["segment"]), Task.from_dict(record["task"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"{path}:{number}: not a stream sample ({error})") from None
+        if task.family != family:
+            raise ValueError(f"{path}:{number}: a {task.family!r} task in a {family!r} stream")
+        tasks.append((segment, task))
+    if not tasks:
+        raise ValueError(f"stream file {path} holds no samples")
+    segments = tuple(dict.fromkeys(s for s, _ in tasks))
+    strays = sorted({getattr(t, axis) for _, t in tasks} - set(segments))
+    if strays:
+        raise ValueError(f"stream file {path}: samples of {', '.join(strays)} but no segment of that name "
+                         f"(segments: {', '.join(segments)})")
+    return segments, tasks
