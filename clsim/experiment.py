@@ -26,7 +26,7 @@ from .eval.checkpoints import Checkpoint, latest_samples, load_latest, restore_r
 from .eval.episodes import SuiteScores, score
 from .eval.rollout import rollout
 from .eval.rundir import RunDirectory
-from .eval.summary import SCORES, SPLITS, plot_run, summarise
+from .eval.summary import SCORES, SPLITS, add_forward_transfer, plot_run, summarise
 from .learners import Learner, LearnerConfig, get_learner
 from .plugins import construct
 from .streams import Blurry, Stream, get_setup
@@ -126,6 +126,14 @@ def _seen_segments(stream: Stream, samples: int) -> list[str]:
     return [s for s in stream.segments if first.get(s, len(stream) + 1) <= samples]
 
 
+def _upcoming(stream: Stream, samples: int, ends: list[int]) -> list[str]:
+    """At a segment's end, the next segment if none of its samples has arrived: scored for FWT only."""
+    if samples not in ends[:-1]:
+        return []
+    following = stream.segments[ends.index(samples) + 1]
+    return [] if following in _seen_segments(stream, samples) else [following]
+
+
 def evaluate(family: WorldFamily, agent: Agent, suites: dict[str, dict[str, list[Task]]], segments: list[str],
              max_steps: int) -> dict[str, dict[str, SuiteScores]]:
     """Roll `agent` out on the suites of `segments`, all episodes in one batch."""
@@ -210,9 +218,11 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
         if on_sample:
             on_sample(seen)
         if seen in points:
-            scores = evaluate(family, agent, suites, _seen_segments(stream, seen), config.max_steps)
+            current, upcoming = _seen_segments(stream, seen), _upcoming(stream, seen, ends)
+            scores = {s: {split: v.as_dict() for split, v in d.items()} for s, d in
+                      evaluate(family, agent, suites, current + upcoming, config.max_steps).items()}
             record = {"samples": seen, "updates": getattr(learner, "updates", None), "segment": item.segment,
-                      "scores": {s: {split: v.as_dict() for split, v in d.items()} for s, d in scores.items()}}
+                      "scores": {s: scores[s] for s in current}, "upcoming": {s: scores[s] for s in upcoming}}
             run.append_metrics(record)
             if on_eval:
                 on_eval(record)
@@ -226,9 +236,12 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
                        "trainable_parameters": sum(p.numel() for p in agent.parameters() if p.requires_grad)}
     if config.random_baseline:
         baseline = evaluate(family, RandomAgent(config.seed), suites, list(stream.segments), config.max_steps)
-        summary["random_baseline"] = {split: {k: float(np.mean([getattr(baseline[s][split], k)
-                                                                for s in stream.segments])) for k in SCORES}
-                                      for split in SPLITS}
+        per_segment = {split: {k: {s: getattr(baseline[s][split], k) for s in stream.segments} for k in SCORES}
+                       for split in SPLITS}
+        summary["random_baseline"] = {split: {k: float(np.mean(list(per_segment[split][k].values())))
+                                              for k in SCORES} for split in SPLITS}
+        summary["random_baseline_per_segment"] = per_segment
+        add_forward_transfer(summary, run.records, [points.index(e) for e in ends], per_segment)
     plot_run(run, summary)
     run.write_summary(summary)
     return summary

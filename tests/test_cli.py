@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from clsim.cli.app import app
@@ -36,6 +37,12 @@ def test_train_writes_a_complete_run_directory_and_is_deterministic(tmp_path):
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["samples"] for r in records] == summary["samples"] == [2, 3, 4, 6, 8]
     assert list(records[0]["scores"]) == ["bedroom"] and len(records[-1]["scores"]) == 4
+    upcoming = {r["samples"]: list(r["upcoming"]) for r in records}
+    assert upcoming == {2: ["bathroom"], 3: [], 4: ["living_room"], 6: ["kitchen"], 8: []}, "next segment, for FWT"
+    baseline = summary["random_baseline_per_segment"]["seen"]["gc"]
+    gains = [records[i]["upcoming"][s]["seen"]["gc"] - baseline[s]
+             for i, s in ((0, "bathroom"), (2, "living_room"), (3, "kitchen"))]
+    assert summary["metrics"]["seen/gc"]["fwt"] == pytest.approx(sum(gains) / 3)
     assert "Stream metrics" in text(first) and "bathroom" in text(first)
     second = train(tmp_path, "b", "--learner", "der++")
     assert second.exit_code == 0

@@ -58,3 +58,19 @@ def test_forgetting_leaves_out_the_last_segment_even_when_it_was_evaluated_mid_w
 def test_stream_metrics_reject_mismatched_shapes():
     with pytest.raises(ValueError, match="does not match"):
         stream_metrics(np.zeros((2, 3)), samples=[1, 2, 3], segment_end_points=[0, 1, 2])
+
+
+def test_forward_transfer_is_the_next_segments_score_before_it_starts_above_random():
+    from clsim.eval.summary import SCORES, SPLITS, add_forward_transfer
+
+    def scores(sr):
+        return {split: {k: sr for k in SCORES} for split in SPLITS}
+
+    # segments a, b, c; eval points at the ends of a and b (0, 1) and at the end (2)
+    records = [{"scores": {"a": scores(0.5)}, "upcoming": {"b": scores(0.3)}},
+               {"scores": {"a": scores(0.4), "b": scores(0.6)}, "upcoming": {"c": scores(0.2)}},
+               {"scores": {"a": scores(0.4), "b": scores(0.5), "c": scores(0.7)}, "upcoming": {}}]
+    baseline = {split: {k: {"a": 0.0, "b": 0.1, "c": 0.05} for k in SCORES} for split in SPLITS}
+    summary = {"segments": ["a", "b", "c"], "metrics": {f"{s}/{k}": {} for s in SPLITS for k in SCORES}}
+    add_forward_transfer(summary, records, [0, 1, 2], baseline)
+    assert summary["metrics"]["seen/sr"]["fwt"] == pytest.approx(((0.3 - 0.1) + (0.2 - 0.05)) / 2)

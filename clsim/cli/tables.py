@@ -27,16 +27,16 @@ def segment_table(summary: dict[str, Any], title: str) -> Table:
 
 
 def metrics_table(summary: dict[str, Any]) -> Table:
-    """A_last, A_avg, A_AUC, forgetting and BWT of SR and GC on seen and unseen scenes."""
+    """A_last, A_avg, A_AUC, forgetting, BWT and FWT of SR and GC on seen and unseen scenes."""
     table = Table(title="Stream metrics (%)", title_justify="left")
     table.add_column("score")
-    for column in ("A_last", "A_avg", "A_AUC", "forgetting", "BWT", "random agent"):
+    for column in ("A_last", "A_avg", "A_AUC", "forgetting", "BWT", "FWT", "random agent"):
         table.add_column(column, justify="right")
     baseline = summary.get("random_baseline", {})
     for key in ("seen/sr", "unseen/sr", "seen/gc", "unseen/gc", "seen/plw_sr", "unseen/plw_sr"):
         m = summary["metrics"][key]
         split, score = key.split("/")
-        table.add_row(key, *(_pct(m[k]) for k in ("a_last", "a_avg", "a_auc", "forgetting", "bwt")),
+        table.add_row(key, *(_pct(m.get(k, float("nan"))) for k in ("a_last", "a_avg", "a_auc", "forgetting", "bwt", "fwt")),
                       _pct(baseline.get(split, {}).get(score, float("nan"))))
     return table
 

@@ -40,6 +40,22 @@ def summarise(records: list[dict[str, Any]], segments: Sequence[str], points: li
     return summary
 
 
+def add_forward_transfer(summary: dict[str, Any], records: list[dict[str, Any]], end_points: list[int],
+                         baseline: dict[str, dict[str, dict[str, float]]]) -> None:
+    """FWT = mean_{j>1} (a[e_{j-1}][j] - b_j): each segment's score just before its own samples begin
+    (scored as "upcoming" at the previous segment's end), above a random agent's score b_j on it."""
+    segments = summary["segments"]
+    for split in SPLITS:
+        for key in SCORES:
+            gains = []
+            for j in range(1, len(segments)):
+                record = records[end_points[j - 1]]
+                scores = record["scores"].get(segments[j]) or record.get("upcoming", {}).get(segments[j])
+                if scores is not None:
+                    gains.append(scores[split][key] - baseline[split][key][segments[j]])
+            summary["metrics"][f"{split}/{key}"]["fwt"] = float(np.mean(gains)) if gains else float("nan")
+
+
 def plot_run(run: RunDirectory, summary: dict[str, Any]) -> None:
     """plots/{sr,gc}_{seen,unseen}.png: each segment's score over the stream."""
     segments = summary["segments"]
