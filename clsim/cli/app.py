@@ -1,4 +1,4 @@
-"""The ``clsim`` command line: train, eval, report, list."""
+"""The ``clsim`` command line: train, eval, report, stream, play, list."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from ..learners.registry import LEARNERS
 from ..reevaluate import evaluate_run
 from ..streams import get_setup, setup_names
 from ..streams.stream import write_jsonl
+from .play import choose_task, play
 from .tables import metrics_table, report_table, segment_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -138,6 +139,25 @@ def train(
     updates = f"{cost['updates']} updates" if cost["updates"] is not None else "learning"
     console.print(f"{updates} in {cost['wall_seconds']:.0f}s; results in [bold]{target}[/] "
                   "(config.json, metrics.jsonl, summary.json, checkpoints/, plots/)")
+
+
+@app.command("play")
+def play_(
+    world: Annotated[str, typer.Option(help=f"World: {', '.join(family_names())}.")] = "household",
+    task_type: Annotated[str | None, typer.Option(help="Task type (default: chosen by the seed).")] = None,
+    scene_type: Annotated[str | None, typer.Option(help="Scene type (default: chosen by the seed).")] = None,
+    split: Annotated[str, typer.Option(help="Layouts: train, seen or unseen.")] = "train",
+    seed: Annotated[int, typer.Option(help="Seed of the task.")] = 0,
+    max_steps: Annotated[int, typer.Option(help="Step limit.")] = 100,
+) -> None:
+    """Play one task in the terminal (numbered candidates, 'hint' for the expert's next action); exit 0 if solved."""
+    try:
+        task = choose_task(world, task_type, scene_type, split, seed)
+    except ValueError as error:
+        fail(str(error))
+    console.print(f"[bold]{task.behavior}[/] in {task.scene} ({task.split})")
+    info = play(task, world, max_steps, lambda prompt: typer.prompt(prompt), console)
+    raise typer.Exit(code=0 if info["success"] else 1)
 
 
 @app.command("stream")
