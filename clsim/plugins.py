@@ -22,9 +22,28 @@ def is_spec(name: str) -> bool:
     return ":" in name
 
 
+def plugin_entries(group: str) -> dict[str, str]:
+    """Installed packages' entry points in `group`: name -> ``module:Class``."""
+    return {ep.name: ep.value for ep in sorted(entry_points(group=group), key=lambda ep: ep.name)}
+
+
 def plugin_names(group: str) -> list[str]:
     """Names declared by installed packages in the entry-point `group`."""
-    return sorted({ep.name for ep in entry_points(group=group)})
+    return list(plugin_entries(group))
+
+
+def resolve(name: str, builtins: dict[str, type], group: str, kind: str, protocol: Iterable[str]) -> type:
+    """A built-in class by name, else a plug-in that keeps `protocol`; unknown names list what there is."""
+    if name in builtins:
+        return builtins[name]
+    plugins = plugin_names(group)
+    if is_spec(name) or name in plugins:
+        cls = load_class(name, group)
+        check_protocol(cls, name, kind, protocol)
+        return cls
+    extra = f"; installed plug-ins: {', '.join(plugins)}" if plugins else ""
+    raise ValueError(f"unknown {kind} {name!r}; available {kind}s: {', '.join(sorted(builtins))}{extra} "
+                     "(or a plug-in as package.module:Class)")
 
 
 def load_class(name: str, group: str) -> type:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..plugins import check_protocol, construct, is_spec, load_class, plugin_names
+from ..plugins import construct, resolve
 from .lm_policy import LMPolicy, LMPolicyConfig
 
 AGENTS: dict[str, type] = {"lm": LMPolicy}
@@ -22,16 +22,7 @@ def agent_names() -> list[str]:
 
 
 def get_agent(name: str) -> type:
-    if name in AGENTS:
-        return AGENTS[name]
-    if is_spec(name) or name in plugin_names(ENTRY_POINTS):
-        cls = load_class(name, ENTRY_POINTS)
-        check_protocol(cls, name, "agent", PROTOCOL)
-        return cls
-    plugins = plugin_names(ENTRY_POINTS)
-    extra = f"; installed plug-ins: {', '.join(plugins)}" if plugins else ""
-    raise ValueError(f"unknown agent {name!r}; available agents: {', '.join(agent_names())}{extra} "
-                     "(or a plug-in as package.module:Class)")
+    return resolve(name, AGENTS, ENTRY_POINTS, "agent", PROTOCOL)
 
 
 def make_agent(name: str, vocabulary: Sequence[str], policy_config: LMPolicyConfig, seed: int) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +29,7 @@ from ..learners import LearnerConfig, learner_names
 from ..learners.base import parse_options
 from ..learners.registry import ENTRY_POINTS as LEARNER_PLUGINS
 from ..learners.registry import LEARNERS
+from ..plugins import plugin_entries
 from ..reevaluate import evaluate_run
 from ..streams import get_setup, setup_names
 from ..streams.stream import write_jsonl
@@ -241,8 +241,8 @@ def _summary_line(cls: type) -> str:
 @app.command("list")
 def list_(what: Annotated[str, typer.Argument(help="worlds, setups, learners or agents")] = "all") -> None:
     """List the registered worlds, setups, learners and agents, installed plug-ins included."""
-    learner_plugins = {name: f"plug-in ({ep})" for name, ep in _entry_points(LEARNER_PLUGINS).items()}
-    agent_plugins = {name: f"plug-in ({ep})" for name, ep in _entry_points(AGENT_PLUGINS).items()}
+    learner_plugins = {name: f"plug-in ({ep})" for name, ep in plugin_entries(LEARNER_PLUGINS).items()}
+    agent_plugins = {name: f"plug-in ({ep})" for name, ep in plugin_entries(AGENT_PLUGINS).items()}
     catalogue = {
         "worlds": {name: get_family(name).env_id for name in family_names()},
         "setups": {name: "segments by task type" if name == "behavior-il" else "segments by scene type"
@@ -257,10 +257,6 @@ def list_(what: Annotated[str, typer.Argument(help="worlds, setups, learners or 
             console.print(f"[bold]{group}[/]")
             for name, text in entries.items():
                 console.print(f"  {name:16s} {text}")
-
-
-def _entry_points(group: str) -> dict[str, str]:
-    return {ep.name: ep.value for ep in entry_points(group=group)}
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..plugins import PluginError, check_protocol, is_spec, load_class, plugin_names
+from ..plugins import PluginError, resolve
 
 if TYPE_CHECKING:
     from .base import Learner
@@ -33,16 +33,8 @@ def learner_names() -> list[str]:
 
 
 def get_learner(name: str) -> type[Learner]:
-    if name in LEARNERS:
-        return LEARNERS[name]
-    if is_spec(name) or name in plugin_names(ENTRY_POINTS):
-        cls = load_class(name, ENTRY_POINTS)
-        check_protocol(cls, name, "learner", PROTOCOL)
-        if not getattr(cls, "supports", None):
-            raise PluginError(f"plug-in learner {name!r} does not declare `supports`, the stream kinds it learns "
-                              "from (e.g. frozenset({'demonstrations'}))")
-        return cls
-    plugins = plugin_names(ENTRY_POINTS)
-    extra = f"; installed plug-ins: {', '.join(plugins)}" if plugins else ""
-    raise ValueError(f"unknown learner {name!r}; available learners: {', '.join(learner_names())}{extra} "
-                     "(or a plug-in as package.module:Class)")
+    cls = resolve(name, LEARNERS, ENTRY_POINTS, "learner", PROTOCOL)
+    if not getattr(cls, "supports", None):
+        raise PluginError(f"plug-in learner {name!r} does not declare `supports`, the stream kinds it learns "
+                          "from (e.g. frozenset({'demonstrations'}))")
+    return cls
