@@ -165,16 +165,21 @@ def run_experiment(config: RunConfig, out: Path,
 def resume_experiment(out: Path, on_sample: Callable[[int], None] | None = None,
                       on_eval: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Continue the unfinished run in `out` from its latest checkpoint, to the numbers it would have had."""
-    run, saved = RunDirectory.open(out)
-    config = RunConfig.from_dict(saved)
-    config.validate()
+    run, config = _open_unfinished(out)
     return _deterministic(lambda: _run(config, out, run, on_sample, on_eval))
 
 
-def resume_position(out: Path) -> int:
-    """Samples already learned by the unfinished run in `out` (0 before its first checkpoint)."""
-    RunDirectory.open(out)
-    return latest_samples(Path(out) / "checkpoints")
+def resume_plan(out: Path) -> tuple[RunConfig, int]:
+    """The unfinished run's config and the samples it has already learned (0 before its first checkpoint)."""
+    run, config = _open_unfinished(out)
+    return config, latest_samples(run.checkpoints)
+
+
+def _open_unfinished(out: Path) -> tuple[RunDirectory, RunConfig]:
+    run, saved = RunDirectory.open(out)
+    config = RunConfig.from_dict(saved)
+    config.validate()
+    return run, config
 
 
 def _deterministic(job: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -255,7 +260,7 @@ def _checkpoint(run: RunDirectory, agent: Agent, learner: Any, samples: int, ela
 
 def _restore(run: RunDirectory, agent: Agent, learner: Any) -> tuple[int, float]:
     """Load the latest checkpoint into `agent` and `learner`; returns (samples done, seconds spent)."""
-    checkpoint = load_latest(run.path / "checkpoints")
+    checkpoint = load_latest(run.checkpoints)
     if checkpoint is None:  # killed before the first checkpoint: start over
         run.records = []
         return 0, 0.0

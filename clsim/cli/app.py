@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -24,7 +23,7 @@ from ..agents.registry import ENTRY_POINTS as AGENT_PLUGINS
 from ..envs import family_names, get_family
 from ..eval.report import read_run, write_report
 from ..eval.rundir import RunDirectory, unused_path
-from ..experiment import RunConfig, resume_experiment, resume_position, run_experiment
+from ..experiment import RunConfig, resume_experiment, resume_plan, run_experiment
 from ..learners import LearnerConfig, learner_names
 from ..learners.base import parse_options
 from ..learners.registry import ENTRY_POINTS as LEARNER_PLUGINS
@@ -84,9 +83,8 @@ def train(
     """Learn online from a task-free stream, evaluating as it goes; writes a run directory."""
     try:
         if resume is not None:
-            target, start = resume, resume_position(resume)
-            config = RunConfig.from_dict(json.loads((resume / "config.json").read_text()))
-            config.validate()
+            target = resume
+            config, start = resume_plan(resume)
         else:
             config = RunConfig(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
                                blurry=blurry, stream_file=str(stream) if stream is not None else None,
