@@ -18,9 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 from safetensors.torch import load as load_tensors
-from safetensors.torch import save as save_tensors
 
-from .rundir import RunDirectoryError, atomic_write_bytes, atomic_write_json
+from .rundir import RunDirectoryError, atomic_write_bytes, atomic_write_json, write_weights
 
 POINTER = "latest.json"
 
@@ -48,8 +47,7 @@ def restore_rng(state: dict[str, Any]) -> None:
 def save_checkpoint(directory: Path, checkpoint: Checkpoint) -> None:
     """Write the pair for `checkpoint.samples`, then point latest.json at it, then drop older pairs."""
     stem = f"step-{checkpoint.samples}"
-    atomic_write_bytes(directory / f"{stem}.safetensors",
-                       save_tensors({k: v.detach().contiguous() for k, v in checkpoint.weights.items()}))
+    write_weights(directory / f"{stem}.safetensors", checkpoint.weights)
     buffer = io.BytesIO()
     torch.save({"learner": checkpoint.learner, "rng": checkpoint.rng, "records": checkpoint.records,
                 "elapsed": checkpoint.elapsed, "samples": checkpoint.samples}, buffer)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .rundir import RunDirectoryError, atomic_write_bytes
+from .rundir import RunDirectoryError, atomic_write_bytes, read_records
 
 # (column, summary metric key, stream metric, scale to percent)
 COLUMNS = (("SR A_last", "seen/sr", "a_last"), ("SR A_AUC", "seen/sr", "a_auc"), ("SR F", "seen/sr", "forgetting"),
@@ -54,7 +54,7 @@ def read_run(path: Path) -> RunRow:
         summary = json.loads((path / "summary.json").read_text())
         metrics = summary["metrics"]
         scores = {column: 100 * metrics[key][stat] for column, key, stat in COLUMNS}
-        records = [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()]
+        records = read_records(path / "metrics.jsonl")
         curve = {r["samples"]: 100 * sum(v["seen"]["sr"] for v in r["scores"].values()) / len(r["scores"])
                  for r in records}
         forgetting = dict(zip(summary["segments"], (100 * f for f in metrics["seen/sr"]["forgetting_per_segment"])))

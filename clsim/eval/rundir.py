@@ -41,6 +41,17 @@ def atomic_write_json(path: Path, payload: Any) -> None:
     atomic_write_bytes(path, (json.dumps(payload, indent=2, sort_keys=True, allow_nan=True) + "\n").encode())
 
 
+def write_weights(path: Path, tensors: dict[str, torch.Tensor]) -> Path:
+    """A state dict as safetensors, atomically."""
+    atomic_write_bytes(path, save_tensors({k: v.detach().contiguous() for k, v in tensors.items()}))
+    return path
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The eval records of a metrics.jsonl."""
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
 class RunDirectory:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -80,8 +91,7 @@ class RunDirectory:
             raise RunDirectoryError(f"{path} holds a finished run (summary.json); there is nothing to resume")
         try:
             config = json.loads((path / "config.json").read_text())
-            lines = (path / "metrics.jsonl").read_text().splitlines() if (path / "metrics.jsonl").exists() else []
-            records = [json.loads(line) for line in lines]
+            records = read_records(path / "metrics.jsonl") if (path / "metrics.jsonl").exists() else []
         except (OSError, ValueError) as error:
             raise RunDirectoryError(f"cannot read the run in {path}: {error}") from error
         if not isinstance(config, dict):
@@ -104,9 +114,7 @@ class RunDirectory:
         atomic_write_json(self.path / "summary.json", summary)
 
     def save_weights(self, name: str, tensors: dict[str, torch.Tensor]) -> Path:
-        path = self.checkpoints / f"{name}.safetensors"
-        atomic_write_bytes(path, save_tensors({k: v.contiguous() for k, v in tensors.items()}))
-        return path
+        return write_weights(self.checkpoints / f"{name}.safetensors", tensors)
 
     @property
     def plots(self) -> Path:
