@@ -126,12 +126,12 @@ def _seen_segments(stream: Stream, samples: int) -> list[str]:
     return [s for s in stream.segments if first.get(s, len(stream) + 1) <= samples]
 
 
-def _upcoming(stream: Stream, samples: int, ends: list[int]) -> list[str]:
-    """At a segment's end, the next segment if none of its samples has arrived: scored for FWT only."""
+def _upcoming(stream: Stream, samples: int, ends: list[int], seen: list[str]) -> list[str]:
+    """At a segment's end, the next segment if none of its samples is among `seen`: scored for FWT only."""
     if samples not in ends[:-1]:
         return []
     following = stream.segments[ends.index(samples) + 1]
-    return [] if following in _seen_segments(stream, samples) else [following]
+    return [] if following in seen else [following]
 
 
 def evaluate(family: WorldFamily, agent: Agent, suites: dict[str, dict[str, list[Task]]], segments: list[str],
@@ -223,7 +223,8 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
         if on_sample:
             on_sample(seen)
         if seen in points:
-            current, upcoming = _seen_segments(stream, seen), _upcoming(stream, seen, ends)
+            current = _seen_segments(stream, seen)
+            upcoming = _upcoming(stream, seen, ends, current)
             scores = {s: {split: v.as_dict() for split, v in d.items()} for s, d in
                       evaluate(family, agent, suites, current + upcoming, config.max_steps).items()}
             record = {"samples": seen, "updates": getattr(learner, "updates", None), "segment": item.segment,
@@ -246,7 +247,7 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
         summary["random_baseline"] = {split: {k: float(np.mean(list(per_segment[split][k].values())))
                                               for k in SCORES} for split in SPLITS}
         summary["random_baseline_per_segment"] = per_segment
-        add_forward_transfer(summary, run.records, [points.index(e) for e in ends], per_segment)
+        add_forward_transfer(summary, run.records, per_segment)
     plot_run(run, summary)
     run.write_summary(summary)
     return summary

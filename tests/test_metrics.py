@@ -71,6 +71,7 @@ def test_forward_transfer_is_the_next_segments_score_before_it_starts_above_rand
                {"scores": {"a": scores(0.4), "b": scores(0.6)}, "upcoming": {"c": scores(0.2)}},
                {"scores": {"a": scores(0.4), "b": scores(0.5), "c": scores(0.7)}, "upcoming": {}}]
     baseline = {split: {k: {"a": 0.0, "b": 0.1, "c": 0.05} for k in SCORES} for split in SPLITS}
-    summary = {"segments": ["a", "b", "c"], "metrics": {f"{s}/{k}": {} for s in SPLITS for k in SCORES}}
-    add_forward_transfer(summary, records, [0, 1, 2], baseline)
+    summary = {"segments": ["a", "b", "c"], "samples": [10, 20, 30], "segment_ends": [10, 20, 30],
+               "metrics": {f"{s}/{k}": {} for s in SPLITS for k in SCORES}}
+    add_forward_transfer(summary, records, baseline)
     assert summary["metrics"]["seen/sr"]["fwt"] == pytest.approx(((0.3 - 0.1) + (0.2 - 0.05)) / 2)

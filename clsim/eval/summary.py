@@ -40,11 +40,12 @@ def summarise(records: list[dict[str, Any]], segments: Sequence[str], points: li
     return summary
 
 
-def add_forward_transfer(summary: dict[str, Any], records: list[dict[str, Any]], end_points: list[int],
+def add_forward_transfer(summary: dict[str, Any], records: list[dict[str, Any]],
                          baseline: dict[str, dict[str, dict[str, float]]]) -> None:
     """FWT = mean_{j>1} (a[e_{j-1}][j] - b_j): each segment's score just before its own samples begin
     (scored as "upcoming" at the previous segment's end), above a random agent's score b_j on it."""
     segments = summary["segments"]
+    end_points = [summary["samples"].index(e) for e in summary["segment_ends"]]
     for split in SPLITS:
         for key in SCORES:
             gains = []
