@@ -197,8 +197,7 @@ def eval_(
     table = Table(title=f"Final weights of {run}, {episodes} tasks per suite (%)", title_justify="left")
     for column in ("segment", "SR seen", "SR unseen", "GC seen", "GC unseen", "PLW-SR seen"):
         table.add_column(column, justify="left" if column == "segment" else "right")
-    rows = [(s, d) for s, d in result["segments"].items()]
-    for segment, d in rows:
+    for segment, d in result["segments"].items():
         table.add_row(segment, *(f"{100 * d[split][k]:.1f}" for split, k in
                                  (("seen", "sr"), ("unseen", "sr"), ("seen", "gc"), ("unseen", "gc"), ("seen", "plw_sr"))))
     m = result["mean"]

@@ -1,8 +1,8 @@
 """Comparing runs: one row per run, then mean ± standard error over the seeds and orders of each
 (setup, learner, settings) group; runs whose other settings differ are never averaged together.
 
-Reads only what runs wrote (config.json, summary.json), so a report can be made on another machine
-from copied run directories, and writes Markdown and CSV tables plus a comparison plot.
+Reads only what runs wrote (config.json, summary.json, metrics.jsonl), so a report can be made on
+another machine from copied run directories; writes Markdown and CSV tables and three plots.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from .rundir import RunDirectoryError, atomic_write_bytes, read_records
 
-# (column, summary metric key, stream metric, scale to percent)
+# (column, summary metric key, stream metric); reported in percent
 COLUMNS = (("SR A_last", "seen/sr", "a_last"), ("SR A_AUC", "seen/sr", "a_auc"), ("SR F", "seen/sr", "forgetting"),
            ("SR BWT", "seen/sr", "bwt"), ("GC A_last", "seen/gc", "a_last"), ("GC F", "seen/gc", "forgetting"),
            ("unseen SR", "unseen/sr", "a_last"), ("unseen GC", "unseen/gc", "a_last"))
