@@ -29,7 +29,8 @@ from .eval.rundir import RunDirectory
 from .eval.summary import SCORES, SPLITS, add_forward_transfer, plot_run, summarise
 from .learners import Learner, LearnerConfig, get_learner
 from .plugins import construct
-from .streams import Blurry, Stream, get_setup
+from .streams import Blurry, Setup, Stream, get_setup
+from .streams.setups import is_setup_file, read_setup_file
 from .streams.stream import read_jsonl
 
 
@@ -44,7 +45,8 @@ class RunConfig:
     order: int = 1
     seed: int = 0
     per_segment: int = 80  # stream samples per segment: more distinct demonstrations beat more repeats of fewer
-    blurry: str | None = None  # i-Blurry "N-M" (percent disjoint labels, percent minor samples); None: disjoint
+    blurry: str | None = None  # "N-M" i-Blurry or "si-N-M" Si-Blurry (percent disjoint labels, percent minor
+    # samples); None: disjoint
     stream_file: str | None = None  # a JSONL stream (clsim stream --out) to learn from instead of generating one
     eval_every: int = 40  # samples between eval points (segment ends are eval points too)
     eval_episodes: int = 10  # tasks per segment and split in each eval suite
@@ -53,6 +55,20 @@ class RunConfig:
     random_baseline: bool = True
     learner_config: LearnerConfig = field(default_factory=LearnerConfig)
     policy_config: LMPolicyConfig = field(default_factory=LMPolicyConfig)
+    setup_definition: dict[str, Any] | None = None  # a setup file's content, read once: the run no longer needs it
+
+    def __post_init__(self) -> None:
+        if self.setup_definition is None and is_setup_file(self.setup):
+            self.setup_definition = read_setup_file(Path(self.setup))
+
+    def run_name(self) -> str:
+        """``<setup>-<learner>-o<order>-s<seed>``, with a plug-in's class name and a setup file's stem."""
+        setup = Path(self.setup).stem if is_setup_file(self.setup) else self.setup
+        learner = self.learner.rpartition(":")[2] or self.learner
+        return f"{setup}-{learner}-o{self.order}-s{self.seed}"
+
+    def get_setup(self) -> Setup:
+        return get_setup(self.setup, self.setup_definition)
 
     def validate(self) -> None:
         get_family(self.world)
@@ -61,14 +77,14 @@ class RunConfig:
         if "demonstrations" not in learner.supports:
             raise ValueError(f"learner {self.learner!r} learns from {', '.join(sorted(learner.supports))}, "
                              "but this stream delivers demonstrations")
-        get_setup(self.setup).segments(get_family(self.world), self.order)
+        self.get_setup().segments(get_family(self.world), self.order)
         for name in ("per_segment", "eval_every", "eval_episodes", "max_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.blurry is not None:
             Blurry.parse(self.blurry)
         if self.stream_file is not None:
-            read_jsonl(Path(self.stream_file), self.world, get_setup(self.setup).axis)
+            read_jsonl(Path(self.stream_file), self.world, self.get_setup())
         if self.checkpoint_every < 0:
             raise ValueError(f"checkpoint_every must be >= 0, got {self.checkpoint_every}")
 
@@ -79,7 +95,7 @@ class RunConfig:
         """The run's stream: the same samples in the same order on every machine."""
         blurry = Blurry.parse(self.blurry) if self.blurry is not None else None
         source = Path(self.stream_file) if self.stream_file is not None else None
-        return Stream(get_family(self.world), get_setup(self.setup), self.order, self.seed, self.per_segment, blurry,
+        return Stream(get_family(self.world), self.get_setup(), self.order, self.seed, self.per_segment, blurry,
                       source)
 
     @classmethod
@@ -126,12 +142,13 @@ def _seen_segments(stream: Stream, samples: int) -> list[str]:
     return [s for s in stream.segments if first.get(s, len(stream) + 1) <= samples]
 
 
-def _upcoming(stream: Stream, samples: int, ends: list[int], seen: list[str]) -> list[str]:
-    """At a segment's end, the next segment if none of its samples is among `seen`: scored for FWT only."""
-    if samples not in ends[:-1]:
-        return []
-    following = stream.segments[ends.index(samples) + 1]
-    return [] if following in seen else [following]
+def _upcoming(stream: Stream, samples: int, seen: list[str]) -> list[str]:
+    """At a period's end, the next period's labels of which no sample has arrived: scored for FWT only."""
+    ends = stream.segment_ends()
+    for labels, following in zip(stream.periods, stream.periods[1:]):
+        if ends[labels[0]] == samples:
+            return [s for s in following if s not in seen]
+    return []
 
 
 def evaluate(family: WorldFamily, agent: Agent, suites: dict[str, dict[str, list[Task]]], segments: list[str],
@@ -224,7 +241,7 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
             on_sample(seen)
         if seen in points:
             current = _seen_segments(stream, seen)
-            upcoming = _upcoming(stream, seen, ends, current)
+            upcoming = _upcoming(stream, seen, current)
             scores = {s: {split: v.as_dict() for split, v in d.items()} for s, d in
                       evaluate(family, agent, suites, current + upcoming, config.max_steps).items()}
             record = {"samples": seen, "updates": getattr(learner, "updates", None), "segment": item.segment,

@@ -163,3 +163,23 @@ def test_training_on_an_exported_stream_gives_the_generated_streams_numbers(tmp_
     assert a["metrics"] == b["metrics"] and a["final"] == b["final"]
     missing = train(tmp_path, "x", "--stream", str(tmp_path / "nope.jsonl"))
     assert missing.exit_code == 2 and "cannot read stream file" in text(missing)
+
+
+def test_a_setup_file_run_keeps_its_definition_and_outlives_the_file(tmp_path):
+    setup = tmp_path / "kitchen.yaml"
+    setup.write_text("name: kitchen-split\nsegments:\n  hot: {environment: kitchen, behavior: "
+                     "pick_heat_then_place_in_recep}\n  cold: {environment: kitchen, behavior: "
+                     "pick_cool_then_place_in_recep}\norders:\n  - [cold, hot]\n")
+    result = CliRunner().invoke(app, ["train", "--setup", str(setup), "--learner", "er", "--blurry", "si-0-50",
+                                      "--out", str(tmp_path / "run"), *TINY])
+    assert result.exit_code == 0, result.output
+    assert "Final scores per segment" in text(result)
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["setup_definition"]["segments"]["hot"]["behavior"] == "pick_heat_then_place_in_recep"
+    assert config["segments"] == ["cold", "hot"]
+    setup.unlink()  # the run no longer needs the file: its definition is in config.json
+    evaluated = CliRunner().invoke(app, ["eval", str(tmp_path / "run"), "--episodes", "1"])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert set(json.loads((tmp_path / "run" / "eval-1.json").read_text())["segments"]) == {"cold", "hot"}
+    missing = CliRunner().invoke(app, ["train", "--setup", str(setup), "--out", str(tmp_path / "x"), *TINY])
+    assert missing.exit_code == 2 and "cannot read setup file" in text(missing)

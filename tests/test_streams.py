@@ -1,6 +1,7 @@
 """Streams: canonical orders, determinism, balance, and no task boundary reaching the learner."""
 
 import dataclasses
+import json
 
 import pytest
 
@@ -147,3 +148,104 @@ def test_a_stream_exported_as_jsonl_reads_back_identically(household, tmp_path):
     (tmp_path / "stray.jsonl").write_text(lines[0].replace('"segment": "', '"segment": "x') + "\n")
     with pytest.raises(ValueError, match="samples of .* but no segment of that name"):
         Stream(household, setup, 1, seed=3, per_segment=1, source=tmp_path / "stray.jsonl")
+
+
+def test_si_blurry_streams_have_random_period_sizes_and_interleaved_labels(household):
+    setup = get_setup("behavior-il")
+    disjoint = Stream(household, setup, 1, seed=0, per_segment=6)
+    si = Stream(household, setup, 1, seed=0, per_segment=6, blurry=Blurry.parse("si-0-0"))
+    assert Blurry.parse("si-10-10") == Blurry(10, 10, stochastic=True) and Blurry.parse("si-0-0").spec == "si-0-0"
+    assert si.segments == disjoint.segments, "labels keep the order's sequence"
+    assert sorted(t.id for _, t in si.tasks) == sorted(t.id for _, t in disjoint.tasks)
+    sizes = [len(labels) for labels in si.periods]
+    assert sum(sizes) == 7 and max(sizes) > 1 and len(sizes) > 1, f"uneven periods expected, got {sizes}"
+    ends = si.segment_ends()
+    position = 0
+    for labels in si.periods:  # no minor share: each period holds exactly its own labels' samples, mixed
+        name = "+".join(labels)
+        arrived = [si.label(t) for segment, t in si.tasks[position : position + 6 * len(labels)]]
+        assert {segment for segment, _ in si.tasks[position : position + 6 * len(labels)]} == {name}
+        assert sorted(arrived) == sorted(label for label in labels for _ in range(6))
+        position += 6 * len(labels)
+        assert all(ends[label] == position for label in labels)
+        if len(labels) > 1:
+            assert arrived != sorted(arrived, key=labels.index), "co-major labels arrive interleaved"
+    assert any(Stream(household, setup, 1, seed=seed, per_segment=1, blurry=Blurry.parse("si-0-0")).periods
+               != si.periods for seed in range(1, 6)), "the seed draws the boundaries"
+    blurry = Stream(household, setup, 1, seed=0, per_segment=6, blurry=Blurry.parse("si-0-50"))
+    assert blurry.periods == si.periods, "period sizes depend on the seed, not on N or M"
+    home = {label: "+".join(labels) for labels in blurry.periods for label in labels}
+    assert sum(home[blurry.label(t)] != segment for segment, t in blurry.tasks) == 7 * 3
+
+
+def test_si_blurry_run_scores_labels_of_a_merged_period_from_their_first_sample(household, tmp_path):
+    from clsim.experiment import RunConfig, run_experiment
+
+    config = RunConfig(setup="environment-il", learner="finetune", blurry="si-0-0", seed=2, per_segment=2,
+                       eval_every=4, eval_episodes=1, max_steps=5, random_baseline=True, checkpoint_every=0)
+    stream = config.stream()
+    assert any(len(labels) > 1 for labels in stream.periods), stream.periods
+    summary = run_experiment(config, tmp_path / "run")
+    assert summary["segments"] == list(stream.segments)
+    assert summary["segment_ends"] == [stream.segment_ends()[s] for s in stream.segments]
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    first = stream.first_seen()
+    for record in records:
+        assert sorted(record["scores"]) == sorted(s for s in stream.segments if first[s] <= record["samples"])
+    assert all(k in summary["metrics"]["seen/sr"] for k in ("a_last", "forgetting", "bwt", "fwt"))
+
+
+def test_setup_files_define_segments_as_filters_over_task_fields(household, tmp_path):
+    import yaml
+
+    definition = {"name": "kitchen-first", "segments": {
+        "kitchen_chores": {"environment": "kitchen", "behavior": ["pick_heat_then_place_in_recep",
+                                                                  "pick_cool_then_place_in_recep"]},
+        "kitchen_rest": {"environment": "kitchen", "behavior": ["pick_and_place_simple", "pick_two_obj_and_place"]},
+        "elsewhere": {"environment": ["bedroom", "living_room"]}},
+        "orders": [["kitchen_chores", "kitchen_rest", "elsewhere"], ["elsewhere", "kitchen_rest", "kitchen_chores"]]}
+    (tmp_path / "mine.yaml").write_text(yaml.safe_dump(definition, sort_keys=False))
+    (tmp_path / "mine.json").write_text(json.dumps(definition))
+    setup = get_setup(str(tmp_path / "mine.yaml"))
+    assert setup == get_setup(str(tmp_path / "mine.json")) and setup.name == "kitchen-first"
+    assert setup.segments(household, 2) == ("elsewhere", "kitchen_rest", "kitchen_chores")
+    assert sorted(setup.segments(household, 7)) == sorted(definition["segments"])
+    stream = Stream(household, setup, 1, seed=0, per_segment=8)
+    assert stream.segments == ("kitchen_chores", "kitchen_rest", "elsewhere") and len(stream) == 24
+    for segment, task in stream.tasks:
+        assert stream.label(task) == segment
+        wanted = definition["segments"][segment]
+        assert task.environment in wanted["environment"] if isinstance(wanted["environment"], list) \
+            else task.environment == wanted["environment"]
+    assert {t.behavior for s, t in stream.tasks if s == "kitchen_chores"} == {
+        "pick_heat_then_place_in_recep", "pick_cool_then_place_in_recep"}, "balanced over the segment's cells"
+    assert set(stream.eval_suites(2)) == set(definition["segments"])
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"segments": {"a": {"room": "kitchen"}}}, "filters on 'room'; filterable task fields: behavior, environment"),
+    ({"segments": {"a": {"environment": "garage"}}}, "unknown environment garage; household has: "),
+    ({"segments": {"a": {"environment": "kitchen"}, "b": {"behavior": "pick_heat_then_place_in_recep"}}},
+     "segments 'a' and 'b' overlap"),
+    ({"segments": {"a": {"environment": "bedroom", "behavior": "pick_heat_then_place_in_recep"}}},
+     "segment 'a' matches no task household can make"),
+    ({"segments": {"a": {"environment": "kitchen"}}, "orders": [["b"]]}, "order 1 \\(b\\) must list every segment"),
+    ({"segments": {"a+b": {"environment": "kitchen"}}}, "may not contain '\\+'"),
+    ({"segments": {"a": {"environment": "kitchen"}}, "colour": "red"}, "unknown key\\(s\\) colour"),
+    ({"segments": []}, "'segments' must map segment names to filters"),
+])
+def test_bad_setup_files_name_the_bad_value(tmp_path, change, message):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(change))
+    with pytest.raises(ValueError, match=message):
+        get_setup(str(path))
+
+
+def test_unreadable_setup_files_are_reported(tmp_path):
+    (tmp_path / "broken.yaml").write_text("segments: [unclosed\n")
+    with pytest.raises(ValueError, match="broken.yaml is not valid YAML"):
+        get_setup(str(tmp_path / "broken.yaml"))
+    with pytest.raises(ValueError, match="cannot read setup file .*missing.yaml"):
+        get_setup(str(tmp_path / "missing.yaml"))
+    with pytest.raises(ValueError, match="or a setup file"):
+        get_setup("kitchen-first")

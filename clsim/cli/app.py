@@ -1,4 +1,4 @@
-"""The ``clsim`` command line: train, eval, report, stream, play, list."""
+"""The ``clsim`` command line: train, benchmark, eval, report, stream, play, list."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from rich.table import Table
 
 from ..agents.registry import AGENTS, agent_names
 from ..agents.registry import ENTRY_POINTS as AGENT_PLUGINS
+from ..benchmark import JobResult, make_executor, parse_numbers, plan
 from ..envs import family_names, get_family
 from ..eval.report import read_run, write_report
 from ..eval.rundir import RunDirectory, unused_path
@@ -46,36 +47,67 @@ def fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+# Options shared by train, benchmark and stream: declared once so their help and defaults agree.
+SetupOption = Annotated[str, typer.Option(help=f"Continual setup: {', '.join(setup_names())}, or a YAML/JSON "
+                                               "setup file.")]
+BlurryOption = Annotated[str | None, typer.Option(
+    help="i-Blurry N-M: N% of labels stay disjoint, M% of the others' samples arrive in other segments "
+         "(e.g. 10-10); si-N-M: Si-Blurry, with random period sizes too.")]
+WorldOption = Annotated[str, typer.Option(help=f"World: {', '.join(family_names())}.")]
+AgentOption = Annotated[str, typer.Option(help=f"Agent: {', '.join(agent_names())}, or a plug-in "
+                                               "(package.module:Class or a clsim.agents entry point).")]
+PerSegmentOption = Annotated[int, typer.Option(help="Stream samples per segment.")]
+EvalEveryOption = Annotated[int, typer.Option(help="Samples between evaluations.")]
+EvalEpisodesOption = Annotated[int, typer.Option(help="Tasks per segment and split in each eval suite.")]
+MaxStepsOption = Annotated[int, typer.Option(help="Step limit of an evaluation episode.")]
+OnlineIterOption = Annotated[float, typer.Option(help="Updates per incoming sample.")]
+MemorySizeOption = Annotated[int, typer.Option(help="Episodic memory, in episodes.")]
+LearnerOptionOption = Annotated[list[str] | None, typer.Option(
+    help="Any learner setting as KEY=VALUE, repeatable (e.g. distill=kl, mir_candidates=20, lr=5e-4).")]
+BaselineOption = Annotated[bool, typer.Option(help="Also score a random agent on the final suites.")]
+CheckpointEveryOption = Annotated[int, typer.Option(help="Samples between resumable checkpoints (0: final weights "
+                                                         "only).")]
+
+
+def run_config(*, world: str, setup: str, learner: str, agent: str, order: int, seed: int, blurry: str | None,
+               per_segment: int, eval_every: int, eval_episodes: int, max_steps: int, online_iter: float,
+               memory_size: int, learner_option: list[str] | None, baseline: bool, checkpoint_every: int,
+               stream: Path | None = None) -> RunConfig:
+    """A checked RunConfig from command-line values (ValueError naming the bad one)."""
+    config = RunConfig(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
+                       blurry=blurry, stream_file=str(stream) if stream is not None else None,
+                       per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
+                       max_steps=max_steps, random_baseline=baseline, checkpoint_every=checkpoint_every,
+                       learner_config=LearnerConfig(**{"online_iter": online_iter, "memory_size": memory_size,
+                                                       **parse_options(learner_option or [])}))
+    config.validate()
+    return config
+
+
 @app.command()
 def train(
-    setup: Annotated[str, typer.Option(help=f"Continual setup: {', '.join(setup_names())}.")] = "behavior-il",
+    setup: SetupOption = "behavior-il",
     learner: Annotated[str, typer.Option(help=f"Learner: {', '.join(learner_names())}, or a plug-in "
                                               "(package.module:Class or a clsim.learners entry point).")] = "cama",
-    agent: Annotated[str, typer.Option(help=f"Agent: {', '.join(agent_names())}, or a plug-in "
-                                            "(package.module:Class or a clsim.agents entry point).")] = "lm",
+    agent: AgentOption = "lm",
     order: Annotated[int, typer.Option(help="Segment order: 1-5 canonical (1 is CL-ALFRED's), 6 and up "
                                             "seeded random permutations.")] = 1,
-    blurry: Annotated[str | None, typer.Option(help="i-Blurry N-M: N% of labels stay disjoint, M% of the others' "
-                                                    "samples arrive in other segments (e.g. 10-10).")] = None,
+    blurry: BlurryOption = None,
     stream: Annotated[Path | None, typer.Option(help="Learn from this JSONL stream (see clsim stream) instead of "
                                                      "generating one; eval suites still come from the seed.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the stream, the model and the learner.")] = 0,
-    world: Annotated[str, typer.Option(help=f"World: {', '.join(family_names())}.")] = "household",
+    world: WorldOption = "household",
     out: Annotated[Path | None, typer.Option(help="Run directory (default: runs/<setup>-<learner>-o<order>-s<seed>, "
                                                   "numbered if taken).")] = None,
-    per_segment: Annotated[int, typer.Option(help="Stream samples per segment.")] = RunConfig.per_segment,
-    eval_every: Annotated[int, typer.Option(help="Samples between evaluations.")] = RunConfig.eval_every,
-    eval_episodes: Annotated[int, typer.Option(help="Tasks per segment and split in each eval suite.")]
-        = RunConfig.eval_episodes,
-    max_steps: Annotated[int, typer.Option(help="Step limit of an evaluation episode.")] = RunConfig.max_steps,
-    online_iter: Annotated[float, typer.Option(help="Updates per incoming sample.")] = LearnerConfig.online_iter,
-    memory_size: Annotated[int, typer.Option(help="Episodic memory, in episodes.")] = LearnerConfig.memory_size,
-    learner_option: Annotated[list[str] | None, typer.Option(help="Any learner setting as KEY=VALUE, repeatable "
-                                                             "(e.g. distill=kl, mir_candidates=20, lr=5e-4).")]
-        = None,
-    baseline: Annotated[bool, typer.Option(help="Also score a random agent on the final suites.")] = True,
-    checkpoint_every: Annotated[int, typer.Option(help="Samples between resumable checkpoints (0: final weights "
-                                                       "only).")] = RunConfig.checkpoint_every,
+    per_segment: PerSegmentOption = RunConfig.per_segment,
+    eval_every: EvalEveryOption = RunConfig.eval_every,
+    eval_episodes: EvalEpisodesOption = RunConfig.eval_episodes,
+    max_steps: MaxStepsOption = RunConfig.max_steps,
+    online_iter: OnlineIterOption = LearnerConfig.online_iter,
+    memory_size: MemorySizeOption = LearnerConfig.memory_size,
+    learner_option: LearnerOptionOption = None,
+    baseline: BaselineOption = True,
+    checkpoint_every: CheckpointEveryOption = RunConfig.checkpoint_every,
     resume: Annotated[Path | None, typer.Option(help="Continue this unfinished run from its latest checkpoint, "
                                                      "with its own settings (the options above are ignored).")]
         = None,
@@ -86,21 +118,17 @@ def train(
             target = resume
             config, start = resume_plan(resume)
         else:
-            config = RunConfig(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
-                               blurry=blurry, stream_file=str(stream) if stream is not None else None,
-                               per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
-                               max_steps=max_steps, random_baseline=baseline, checkpoint_every=checkpoint_every,
-                               learner_config=LearnerConfig(**{"online_iter": online_iter, "memory_size": memory_size,
-                                                               **parse_options(learner_option or [])}))
-            config.validate()
-            target = out if out is not None else unused_path(
-                Path("runs") / f"{setup}-{_slug(learner)}-o{order}-s{seed}")
+            config = run_config(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
+                                blurry=blurry, stream=stream, per_segment=per_segment, eval_every=eval_every,
+                                eval_episodes=eval_episodes, max_steps=max_steps, online_iter=online_iter,
+                                memory_size=memory_size, learner_option=learner_option, baseline=baseline,
+                                checkpoint_every=checkpoint_every)
+            target = out if out is not None else unused_path(Path("runs") / config.run_name())
             RunDirectory.check_new(target)
             start = 0
     except ValueError as error:  # RunDirectoryError included
         fail(str(error))
-    total = len(config.stream()) if config.stream_file else \
-        config.per_segment * len(get_setup(config.setup).segments(get_family(config.world), config.order))
+    total = len(config.stream())
     verb = f"resuming at sample {start}:" if resume is not None else ""
     console.print(f"[bold]clsim train[/] {verb} {config.setup} order {config.order}, learner {config.learner}, "
                   f"agent {config.agent}, seed {config.seed} -> {target}")
@@ -130,8 +158,7 @@ def train(
         except OSError as error:  # e.g. a full disk: every file is written atomically, so what is there is whole
             fail(f"cannot write to {target}: {error.strerror or error}. The files written so far are intact; "
                  f"free the space and continue with: clsim train --resume {target}")
-    axis = {"behavior": "task type", "environment": "scene type"}[get_setup(config.setup).axis]
-    console.print(segment_table(summary, f"Final scores per {axis} (%)"))
+    console.print(segment_table(summary, f"Final scores per {config.get_setup().unit} (%)"))
     console.print(metrics_table(summary))
     cost = summary["cost"]
     updates = f"{cost['updates']} updates" if cost["updates"] is not None else "learning"
@@ -141,7 +168,7 @@ def train(
 
 @app.command("play")
 def play_(
-    world: Annotated[str, typer.Option(help=f"World: {', '.join(family_names())}.")] = "household",
+    world: WorldOption = "household",
     task_type: Annotated[str | None, typer.Option(help="Task type (default: chosen by the seed).")] = None,
     scene_type: Annotated[str | None, typer.Option(help="Scene type (default: chosen by the seed).")] = None,
     split: Annotated[str, typer.Option(help="Layouts: train, seen or unseen.")] = "train",
@@ -161,12 +188,12 @@ def play_(
 @app.command("stream")
 def stream_(
     out: Annotated[Path, typer.Option(help="The JSONL file to write.")],
-    setup: Annotated[str, typer.Option(help=f"Continual setup: {', '.join(setup_names())}.")] = "behavior-il",
+    setup: SetupOption = "behavior-il",
     order: Annotated[int, typer.Option(help="Segment order (1-5 canonical, 6+ seeded).")] = 1,
     seed: Annotated[int, typer.Option(help="Seed of the stream.")] = 0,
-    world: Annotated[str, typer.Option(help=f"World: {', '.join(family_names())}.")] = "household",
-    per_segment: Annotated[int, typer.Option(help="Stream samples per segment.")] = RunConfig.per_segment,
-    blurry: Annotated[str | None, typer.Option(help="i-Blurry N-M (e.g. 10-10).")] = None,
+    world: WorldOption = "household",
+    per_segment: PerSegmentOption = RunConfig.per_segment,
+    blurry: BlurryOption = None,
 ) -> None:
     """Write a stream as JSONL (one sample per line: its segment and task) to inspect, edit or share."""
     try:
@@ -224,9 +251,79 @@ def report(
                   "sr_over_stream.png, forgetting.png)")
 
 
-def _slug(name: str) -> str:
-    """A plug-in spec as a directory-name part: ``mylab.replay:MyReplay`` -> ``MyReplay``."""
-    return name.rpartition(":")[2] or name
+@app.command()
+def benchmark(
+    learners: Annotated[str, typer.Option(help="Comma-separated learners (names or plug-ins).")]
+        = "finetune,er,der++,cama",
+    setup: SetupOption = "behavior-il",
+    orders: Annotated[str, typer.Option(help="Orders as ranges or lists: 1-5, 1,3 or 1-3,7.")] = "1-3",
+    seeds: Annotated[str, typer.Option(help="Seeds as ranges or lists: 0, 0-2.")] = "0",
+    executor: Annotated[str, typer.Option(help="local (one run after another, here) or ray (each run a Ray task, "
+                                               "in parallel).")] = "local",
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (default: start Ray on this "
+                                                     "machine).")] = None,
+    threads: Annotated[int, typer.Option(help="CPU threads (and Ray CPUs) per run; fixed, so numbers do not "
+                                              "depend on where a run ran.")] = 1,
+    out: Annotated[Path, typer.Option(help="Sweep directory: runs/ and report/ go here; running the same sweep "
+                                           "again keeps finished runs and resumes unfinished ones.")]
+        = Path("benchmark"),
+    agent: AgentOption = "lm",
+    blurry: BlurryOption = None,
+    world: WorldOption = "household",
+    per_segment: PerSegmentOption = RunConfig.per_segment,
+    eval_every: EvalEveryOption = RunConfig.eval_every,
+    eval_episodes: EvalEpisodesOption = RunConfig.eval_episodes,
+    max_steps: MaxStepsOption = RunConfig.max_steps,
+    online_iter: OnlineIterOption = LearnerConfig.online_iter,
+    memory_size: MemorySizeOption = LearnerConfig.memory_size,
+    learner_option: LearnerOptionOption = None,
+    baseline: BaselineOption = True,
+    checkpoint_every: CheckpointEveryOption = RunConfig.checkpoint_every,
+) -> None:
+    """Run every (learner, order, seed), here or on Ray, then write one report comparing them."""
+    try:
+        if threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
+        names = [name.strip() for name in learners.split(",") if name.strip()]
+        if not names:
+            raise ValueError("--learners names no learner")
+        base = run_config(world=world, setup=setup, learner=names[0], agent=agent, order=1, seed=0, blurry=blurry,
+                          per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
+                          max_steps=max_steps, online_iter=online_iter, memory_size=memory_size,
+                          learner_option=learner_option, baseline=baseline, checkpoint_every=checkpoint_every)
+        jobs = plan(base, names, parse_numbers(orders, "orders"), parse_numbers(seeds, "seeds"), out / "runs")
+        runner = make_executor(executor, address)
+    except ValueError as error:
+        fail(str(error))
+    console.print(f"[bold]clsim benchmark[/] {len(jobs)} runs ({len(names)} learners x orders {orders} x seeds "
+                  f"{seeds}) on {executor}, {threads} thread(s) each -> {out}")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, disable=not sys.stdout.isatty()) as progress:
+        bar = progress.add_task("benchmark", total=len(jobs))
+
+        def on_done(result: JobResult) -> None:
+            progress.advance(bar)
+            style = "red" if result.status == "failed" else "green"
+            progress.console.print(f"  [{style}]{result.status:8s}[/] {result.job.name}"
+                                   + (f": {result.error.splitlines()[0]}" if result.error else ""))
+
+        results = runner.map(jobs, threads, on_done)
+    finished = [r.job.out for r in results if r.status != "failed"]
+    if finished:
+        try:
+            groups = write_report([read_run(path) for path in finished], out / "report")
+        except (ValueError, OSError) as error:
+            fail(f"cannot write the report: {error}")
+        console.print(report_table(groups))
+        console.print(f"wrote [bold]{out / 'report'}[/] (report.md, runs.csv, plots) from {len(finished)} run(s)")
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        for result in failed:
+            errors.print(f"[bold red]failed:[/] {result.job.out}\n{result.error}")
+        errors.print(f"{len(failed)} of {len(jobs)} runs failed; run the same command again to retry them "
+                     "(finished runs are kept)")
+        raise typer.Exit(code=1)
 
 
 def _summary_line(cls: type) -> str:
@@ -242,8 +339,8 @@ def list_(what: Annotated[str, typer.Argument(help="worlds, setups, learners or 
     agent_plugins = {name: f"plug-in ({ep})" for name, ep in plugin_entries(AGENT_PLUGINS).items()}
     catalogue = {
         "worlds": {name: get_family(name).env_id for name in family_names()},
-        "setups": {name: "segments by task type" if name == "behavior-il" else "segments by scene type"
-                   for name in setup_names()},
+        "setups": {**{name: f"one segment per {get_setup(name).unit}" for name in setup_names()},
+                   "FILE.yaml|json": "your own: segments as filters over task fields"},
         "learners": {**{name: _summary_line(LEARNERS[name]) for name in learner_names()}, **learner_plugins},
         "agents": {**{name: _summary_line(AGENTS[name]) for name in agent_names()}, **agent_plugins},
     }

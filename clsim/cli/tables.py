@@ -42,11 +42,16 @@ def metrics_table(summary: dict[str, Any]) -> Table:
 
 
 def report_table(groups: list[GroupRow]) -> Table:
-    """Runs grouped by setup and learner, mean ± s.e. of each stream metric (%)."""
-    table = Table(title="Learner comparison (%; mean ± s.e. over runs)", title_justify="left")
-    for column in ("setup", "learner", "settings", "runs", *(c for c, _, _ in COLUMNS), "wall s"):
-        table.add_column(column, justify="left" if column in ("setup", "learner", "settings") else "right")
+    """Runs grouped by setup and learner, mean ± s.e. of each stream metric (%). A setup or settings
+    column shared by every group goes into the title, leaving the terminal's width to the numbers."""
+    shared = {key: getattr(groups[0], key) for key in ("setup", "settings")
+              if groups and len({getattr(g, key) for g in groups}) == 1}
+    context = "".join(f"; {key} {value}" for key, value in shared.items())
+    table = Table(title=f"Learner comparison (%; mean ± s.e. over runs{context})", title_justify="left")
+    keys = [key for key in ("setup", "learner", "settings") if key not in shared]
+    for column in (*keys, "runs", *(c for c, _, _ in COLUMNS), "wall s"):
+        table.add_column(column, justify="left" if column in keys else "right")
     for g in groups:
-        table.add_row(g.setup, g.learner, g.settings, str(g.runs), *(fmt(*g.scores[c], g.runs) for c, _, _ in COLUMNS),
-                      f"{g.wall_seconds:.0f}")
+        table.add_row(*(getattr(g, key) for key in keys), str(g.runs),
+                      *(fmt(*g.scores[c], g.runs) for c, _, _ in COLUMNS), f"{g.wall_seconds:.0f}")
     return table

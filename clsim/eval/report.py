@@ -26,8 +26,9 @@ COLUMNS = (("SR A_last", "seen/sr", "a_last"), ("SR A_AUC", "seen/sr", "a_auc"),
 
 
 def settings_id(config: dict[str, Any]) -> str:
-    """A short fingerprint of every setting but order and seed: runs that share it may be averaged."""
-    settings = {k: v for k, v in config.items() if k not in ("order", "seed", "agent_spec", "segments")}
+    """A short fingerprint of every setting but learner, order and seed: runs that share it may be
+    averaged (with their learner's) and compared (across learners)."""
+    settings = {k: v for k, v in config.items() if k not in ("learner", "order", "seed", "agent_spec", "segments")}
     return hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:6]
 
 

@@ -81,21 +81,35 @@ class RunDirectory:
             raise RunDirectoryError(f"cannot write to {path}: {error.strerror or error}") from error
         return run
 
-    @classmethod
-    def open(cls, path: Path) -> tuple[RunDirectory, dict[str, Any]]:
-        """An unfinished run to resume, with its config.json; refuses foreign and finished ones."""
+    @staticmethod
+    def read_config(path: Path) -> dict[str, Any]:
+        """A run directory's config.json; refuses what is not a run."""
         path = Path(path)
         if not (path / "config.json").is_file():
             raise RunDirectoryError(f"{path} is not a clsim run directory (no config.json)")
-        if (path / "summary.json").exists():
-            raise RunDirectoryError(f"{path} holds a finished run (summary.json); there is nothing to resume")
         try:
             config = json.loads((path / "config.json").read_text())
-            records = read_records(path / "metrics.jsonl") if (path / "metrics.jsonl").exists() else []
         except (OSError, ValueError) as error:
             raise RunDirectoryError(f"cannot read the run in {path}: {error}") from error
         if not isinstance(config, dict):
             raise RunDirectoryError(f"{path}/config.json is not a clsim run configuration")
+        return config
+
+    @staticmethod
+    def is_finished(path: Path) -> bool:
+        return (Path(path) / "summary.json").exists()
+
+    @classmethod
+    def open(cls, path: Path) -> tuple[RunDirectory, dict[str, Any]]:
+        """An unfinished run to resume, with its config.json; refuses foreign and finished ones."""
+        path = Path(path)
+        config = cls.read_config(path)
+        if cls.is_finished(path):
+            raise RunDirectoryError(f"{path} holds a finished run (summary.json); there is nothing to resume")
+        try:
+            records = read_records(path / "metrics.jsonl") if (path / "metrics.jsonl").exists() else []
+        except (OSError, ValueError) as error:
+            raise RunDirectoryError(f"cannot read the run in {path}: {error}") from error
         run = cls(path)
         run.records = records
         return run, config

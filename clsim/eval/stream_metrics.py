@@ -52,7 +52,7 @@ def stream_metrics(matrix: np.ndarray, samples: Sequence[int], segment_end_point
         earlier = a[:-1, j][~np.isnan(a[:-1, j])]
         ended = end < a.shape[0] - 1
         forgetting.append(float(earlier.max() - last[j]) if ended and earlier.size else float("nan"))
-    bwt = [last[j] - a[e, j] for j, e in enumerate(segment_end_points[:-1])]
+    bwt = [last[j] - a[e, j] for j, e in enumerate(segment_end_points) if e < a.shape[0] - 1]
     return StreamMetrics(
         a_last=_nanmean(last), a_avg=_nanmean(seen_means),
         a_auc=float(np.nansum(seen_means * widths) / n[-1]),

@@ -43,17 +43,20 @@ def summarise(records: list[dict[str, Any]], segments: Sequence[str], points: li
 def add_forward_transfer(summary: dict[str, Any], records: list[dict[str, Any]],
                          baseline: dict[str, dict[str, dict[str, float]]]) -> None:
     """FWT = mean_{j>1} (a[e_{j-1}][j] - b_j): each segment's score just before its own samples begin
-    (scored as "upcoming" at the previous segment's end), above a random agent's score b_j on it."""
-    segments = summary["segments"]
-    end_points = [summary["samples"].index(e) for e in summary["segment_ends"]]
+    (scored as "upcoming" at the previous period's end), above a random agent's score b_j on it.
+    Labels of the first period have no score before their samples and are left out."""
+    segments, ends = summary["segments"], summary["segment_ends"]
     for split in SPLITS:
         for key in SCORES:
             gains = []
-            for j in range(1, len(segments)):
-                record = records[end_points[j - 1]]
-                scores = record["scores"].get(segments[j]) or record.get("upcoming", {}).get(segments[j])
+            for j, segment in enumerate(segments):
+                earlier = [e for e in ends if e < ends[j]]
+                if not earlier:
+                    continue
+                record = records[summary["samples"].index(max(earlier))]
+                scores = record["scores"].get(segment) or record.get("upcoming", {}).get(segment)
                 if scores is not None:
-                    gains.append(scores[split][key] - baseline[split][key][segments[j]])
+                    gains.append(scores[split][key] - baseline[split][key][segment])
             summary["metrics"][f"{split}/{key}"]["fwt"] = float(np.mean(gains)) if gains else float("nan")
 
 

@@ -1,31 +1,52 @@
-"""Continual-learning setups: which task field splits the stream, and the canonical orders.
+"""Continual-learning setups: segments as filters over task fields, and their canonical orders.
 
 Behavior-IL: one segment per task type (behavior), all environments of that type mixed in.
 Environment-IL: one segment per environment (scene type), its task types balanced.
 Order 1 of each setup is CL-ALFRED's; orders 2-5 are fixed permutations chosen so that every
 segment appears early in one order and late in another; orders 6 and up are permutations seeded
 by the order number, for studies that want more orders than the canonical five.
+
+A researcher's own setup is a YAML or JSON file (see `load_setup`): named segments, each a
+filter over the fields that define a task (behavior, environment), optionally with orders.
 """
 
 from __future__ import annotations
 
+import json
 import random
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from ..envs.core import WorldFamily
+import yaml
+
+from ..envs.core import Task, WorldFamily
+
+FILTER_FIELDS = ("behavior", "environment")  # the Task fields a world generates tasks by
+SETUP_FILE_SUFFIXES = (".yaml", ".yml", ".json")
+Filter = Mapping[str, frozenset[str]]  # field -> allowed values; a missing field allows every value
 
 
 @dataclass(frozen=True)
 class Setup:
     name: str
-    axis: str  # "behavior" or "environment": the Task field a segment fixes
-    orders: dict[str, tuple[tuple[str, ...], ...]]  # per world family, canonical orders 1..5
+    orders: dict[str, tuple[tuple[str, ...], ...]]  # per world family: order 1, 2, ... (1-based)
+    axis: str | None = None  # built-in setups: the Task field a segment fixes; None: `filters` say
+    filters: Mapping[str, Filter] = field(default_factory=dict)  # user setups: segment -> filter
+    definition: Mapping[str, Any] | None = None  # a setup file's content, kept in config.json for resume
+
+    @property
+    def unit(self) -> str:
+        """What one segment is, for tables: 'task type', 'scene type' or 'segment'."""
+        return {"behavior": "task type", "environment": "scene type"}.get(self.axis or "", "segment")
 
     def segments(self, family: WorldFamily, order: int) -> tuple[str, ...]:
         """Canonical order `order` (1-based), or beyond those a permutation seeded by `order`."""
         orders = self.orders.get(family.name)
         if orders is None:
-            raise ValueError(f"setup {self.name!r} has no orders for world {family.name!r}")
+            raise ValueError(f"setup {self.name!r} has no orders for world {family.name!r} "
+                             f"(it has: {', '.join(sorted(self.orders))})")
         if order < 1:
             raise ValueError(f"order must be >= 1 for {self.name} (1..{len(orders)} canonical, higher ones seeded "
                              f"random permutations), got {order}")
@@ -34,6 +55,28 @@ class Setup:
         segments = sorted(orders[0])
         random.Random(f"{self.name}/{family.name}/order/{order}").shuffle(segments)
         return tuple(segments)
+
+    def filter(self, segment: str) -> Filter:
+        return {self.axis: frozenset([segment])} if self.axis else self.filters[segment]
+
+    def cells(self, family: WorldFamily, segment: str) -> list[tuple[str, str]]:
+        """The (behavior, environment) pairs a segment's tasks come from, in the world's order."""
+        wanted = self.filter(segment)
+        return [(b, e) for b in family.behaviors for e in family.environments
+                if family.allowed(b, e) and _matches(wanted, {"behavior": b, "environment": e})]
+
+    def label(self, task: Task) -> str:
+        """The segment a task belongs to by its own fields (not by when it arrived)."""
+        if self.axis:
+            return getattr(task, self.axis)
+        for segment, wanted in self.filters.items():
+            if _matches(wanted, {"behavior": task.behavior, "environment": task.environment}):
+                return segment
+        raise ValueError(f"a {task.behavior} task in {task.environment} matches no segment of setup {self.name!r}")
+
+
+def _matches(wanted: Filter, values: Mapping[str, str]) -> bool:
+    return all(values[name] in allowed for name, allowed in wanted.items())
 
 
 _B = {
@@ -58,9 +101,9 @@ _ENVIRONMENT_ORDERS = (
 )
 
 SETUPS: dict[str, Setup] = {
-    "behavior-il": Setup("behavior-il", "behavior",
-                         {"household": tuple(tuple(_B[s] for s in o) for o in _BEHAVIOR_ORDERS)}),
-    "environment-il": Setup("environment-il", "environment", {"household": _ENVIRONMENT_ORDERS}),
+    "behavior-il": Setup("behavior-il", {"household": tuple(tuple(_B[s] for s in o) for o in _BEHAVIOR_ORDERS)},
+                         axis="behavior"),
+    "environment-il": Setup("environment-il", {"household": _ENVIRONMENT_ORDERS}, axis="environment"),
 }
 
 
@@ -68,7 +111,91 @@ def setup_names() -> list[str]:
     return sorted(SETUPS)
 
 
-def get_setup(name: str) -> Setup:
-    if name not in SETUPS:
-        raise ValueError(f"unknown setup {name!r}; available setups: {', '.join(setup_names())}")
-    return SETUPS[name]
+def is_setup_file(name: str) -> bool:
+    return Path(name).suffix.lower() in SETUP_FILE_SUFFIXES
+
+
+def get_setup(name: str, definition: Mapping[str, Any] | None = None) -> Setup:
+    """A built-in setup by name, or a user setup from its file (or from the `definition` read from it)."""
+    if name in SETUPS:
+        return SETUPS[name]
+    if definition is not None or is_setup_file(name):
+        return setup_from_definition(definition if definition is not None else read_setup_file(Path(name)), name)
+    raise ValueError(f"unknown setup {name!r}; available setups: {', '.join(setup_names())}, "
+                     f"or a setup file ({', '.join(SETUP_FILE_SUFFIXES)})")
+
+
+def read_setup_file(path: Path) -> dict[str, Any]:
+    """The raw content of a YAML or JSON setup file (checked by `setup_from_definition`)."""
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ValueError(f"cannot read setup file {path}: {error.strerror or error}") from error
+    try:
+        content = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as error:
+        raise ValueError(f"setup file {path} is not valid {path.suffix[1:].upper()}: {error}") from None
+    if not isinstance(content, dict):
+        raise ValueError(f"setup file {path} must hold a mapping with 'segments', got {type(content).__name__}")
+    return content
+
+
+def setup_from_definition(definition: Mapping[str, Any], source: str) -> Setup:
+    """Check a setup definition against its world and build the Setup.
+
+    ``{"name": ..., "world": "household", "segments": {NAME: {FIELD: value or [values]}, ...},
+    "orders": [[NAME, ...], ...]}``. Segments must be disjoint and non-empty; order 1 defaults to
+    the order of `segments`.
+    """
+    from ..envs import get_family
+
+    where = f"setup {source}"
+    unknown = sorted(set(definition) - {"name", "world", "segments", "orders", "description"})
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: name, world, segments, orders, "
+                         "description")
+    family = get_family(str(definition.get("world", "household")))
+    segments = definition.get("segments")
+    if not isinstance(segments, Mapping) or not segments:
+        raise ValueError(f"{where}: 'segments' must map segment names to filters, e.g. "
+                         "{kitchen: {environment: kitchen}}")
+    allowed = {"behavior": family.behaviors, "environment": family.environments}
+    filters: dict[str, Filter] = {}
+    for segment, spec in segments.items():
+        segment = str(segment)
+        if "+" in segment:
+            raise ValueError(f"{where}: segment name {segment!r} may not contain '+'")
+        if not isinstance(spec, Mapping) or not spec:
+            raise ValueError(f"{where}: segment {segment!r} needs a filter over {', '.join(FILTER_FIELDS)}")
+        wanted: dict[str, frozenset[str]] = {}
+        for name, values in spec.items():
+            if name not in allowed:
+                raise ValueError(f"{where}: segment {segment!r} filters on {name!r}; "
+                                 f"filterable task fields: {', '.join(FILTER_FIELDS)}")
+            values = [values] if isinstance(values, str) else [str(v) for v in values]
+            bad = sorted(set(values) - set(allowed[name]))
+            if bad:
+                raise ValueError(f"{where}: segment {segment!r}: unknown {name} {', '.join(bad)}; "
+                                 f"{family.name} has: {', '.join(allowed[name])}")
+            wanted[name] = frozenset(values)
+        filters[segment] = wanted
+    setup = Setup(str(definition.get("name", Path(source).stem)), {}, filters=filters, definition=dict(definition))
+    owner: dict[tuple[str, str], str] = {}
+    for segment in filters:
+        cells = setup.cells(family, segment)
+        if not cells:
+            raise ValueError(f"{where}: segment {segment!r} matches no task {family.name} can make")
+        for cell in cells:
+            if cell in owner:
+                raise ValueError(f"{where}: segments {owner[cell]!r} and {segment!r} overlap ({cell[0]} in "
+                                 f"{cell[1]}); a task must belong to exactly one segment")
+            owner[cell] = segment
+    orders = [list(filters)] if definition.get("orders") is None else definition["orders"]
+    if not isinstance(orders, list) or not all(isinstance(o, list) for o in orders) or not orders:
+        raise ValueError(f"{where}: 'orders' must be a list of segment-name lists")
+    for number, order in enumerate(orders, 1):
+        if sorted(map(str, order)) != sorted(filters):
+            raise ValueError(f"{where}: order {number} ({', '.join(map(str, order))}) must list every segment "
+                             f"once: {', '.join(filters)}")
+    return Setup(setup.name, {family.name: tuple(tuple(map(str, o)) for o in orders)}, filters=filters,
+                 definition=dict(definition))

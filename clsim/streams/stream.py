@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..envs.core import Demonstration, Task, WorldFamily
 from ..eval.rundir import atomic_write_bytes
-from .blurry import Blurry
+from .blurry import Blurry, disjoint_periods
 from .setups import Setup
 
 
@@ -28,11 +28,8 @@ class StreamItem:
 
 def _segment_tasks(family: WorldFamily, setup: Setup, segment: str, split: str, count: int,
                    seed: int) -> list[Task]:
-    """`count` tasks of one segment, balanced over the other axis, in a seeded order."""
-    if setup.axis == "behavior":
-        cells = [(segment, e) for e in family.environments if family.allowed(segment, e)]
-    else:
-        cells = [(b, segment) for b in family.behaviors if family.allowed(b, segment)]
+    """`count` tasks of one segment, balanced over its (behavior, environment) cells, in a seeded order."""
+    cells = setup.cells(family, segment)
     per_cell = [count // len(cells) + (i < count % len(cells)) for i in range(len(cells))]
     tasks = [t for (b, e), n in zip(cells, per_cell) if n
              for t in family.make_tasks(b, e, split, n, seed)]
@@ -42,7 +39,13 @@ def _segment_tasks(family: WorldFamily, setup: Setup, segment: str, split: str, 
 
 @dataclass
 class Stream:
-    """A deterministic sequence of demonstrations built from (family, setup, order, seed[, blurry])."""
+    """A deterministic sequence of demonstrations built from (family, setup, order, seed[, blurry]).
+
+    `periods` are the stream's stretches in arrival order, each with its major labels (one in a
+    disjoint or i-Blurry stream, possibly several in Si-Blurry); `segments` are the labels in
+    the order of their periods, the units the evaluator scores. A sample's `segment` is the name
+    of the period it arrives in: its labels joined by '+'.
+    """
 
     family: WorldFamily
     setup: Setup
@@ -56,13 +59,14 @@ class Stream:
         if self.per_segment < 1:
             raise ValueError(f"samples per segment must be >= 1, got {self.per_segment}")
         if self.source is not None:
-            self.segments, self.tasks = read_jsonl(Path(self.source), self.family.name, self.setup.axis)
-            return
-        self.segments = self.setup.segments(self.family, self.order)
-        own = {s: _segment_tasks(self.family, self.setup, s, "train", self.per_segment, self.seed)
-               for s in self.segments}
-        dealt = self.blurry.deal(self.segments, own, self.seed) if self.blurry else own
-        self.tasks = [(s, t) for s in self.segments for t in dealt[s]]
+            self.periods, self.tasks = read_jsonl(Path(self.source), self.family.name, self.setup)
+        else:
+            order = self.setup.segments(self.family, self.order)
+            own = {s: _segment_tasks(self.family, self.setup, s, "train", self.per_segment, self.seed) for s in order}
+            dealt = self.blurry.deal(order, own, self.seed) if self.blurry else disjoint_periods(order, own)
+            self.periods = tuple(labels for labels, _ in dealt)
+            self.tasks = [(period_name(labels), t) for labels, samples in dealt for t in samples]
+        self.segments = tuple(label for labels in self.periods for label in labels)
 
     def __len__(self) -> int:
         return len(self.tasks)
@@ -72,7 +76,7 @@ class Stream:
 
     def label(self, task: Task) -> str:
         """The segment a task belongs to by its own type (its setup's axis)."""
-        return getattr(task, self.setup.axis)
+        return self.setup.label(task)
 
     def iter_from(self, start: int) -> Iterator[StreamItem]:
         """The stream from position `start` on (a resumed run skips what it has learned)."""
@@ -81,11 +85,11 @@ class Stream:
             yield StreamItem(position, segment, self.label(task), self.family.demonstrate(task))
 
     def segment_ends(self) -> dict[str, int]:
-        """Number of samples seen when each segment's last sample has arrived."""
+        """For each label, the number of samples seen when its period has ended."""
         ends, total = {}, 0
-        for s in self.segments:
-            total += sum(1 for segment, _ in self.tasks if segment == s)
-            ends[s] = total
+        for labels in self.periods:
+            total += sum(1 for name, _ in self.tasks if name == period_name(labels))
+            ends.update(dict.fromkeys(labels, total))
         return ends
 
     def first_seen(self) -> dict[str, int]:
@@ -101,14 +105,18 @@ class Stream:
                     for split in splits} for s in self.segments}
 
 
+def period_name(labels: tuple[str, ...]) -> str:
+    return "+".join(labels)
+
+
 def write_jsonl(stream: Stream, path: Path) -> None:
-    """One line per sample, in stream order: its segment and its task (replayable from the fields alone)."""
+    """One line per sample, in stream order: its period (segment) and its task (replayable from the fields alone)."""
     lines = [json.dumps({"segment": segment, "task": task.to_dict()}, sort_keys=True) for segment, task in stream.tasks]
     atomic_write_bytes(Path(path), ("\n".join(lines) + "\n").encode())
 
 
-def read_jsonl(path: Path, family: str, axis: str) -> tuple[tuple[str, ...], list[tuple[str, Task]]]:
-    """Segments (in order of first appearance) and samples of a stream file; clear errors for bad lines."""
+def read_jsonl(path: Path, family: str, setup: Setup) -> tuple[tuple[tuple[str, ...], ...], list[tuple[str, Task]]]:
+    """Periods (in order of first appearance) and samples of a stream file; clear errors for bad lines."""
     try:
         lines = path.read_text().splitlines()
     except OSError as error:
@@ -127,9 +135,15 @@ def read_jsonl(path: Path, family: str, axis: str) -> tuple[tuple[str, ...], lis
         tasks.append((segment, task))
     if not tasks:
         raise ValueError(f"stream file {path} holds no samples")
-    segments = tuple(dict.fromkeys(s for s, _ in tasks))
-    strays = sorted({getattr(t, axis) for _, t in tasks} - set(segments))
+    periods = tuple(tuple(name.split("+")) for name in dict.fromkeys(s for s, _ in tasks))
+    segments = [label for labels in periods for label in labels]
+    if len(set(segments)) != len(segments):
+        raise ValueError(f"stream file {path}: a label is major in two periods ({', '.join(map(period_name, periods))})")
+    try:
+        strays = sorted({setup.label(t) for _, t in tasks} - set(segments))
+    except ValueError as error:
+        raise ValueError(f"stream file {path}: {error}") from None
     if strays:
         raise ValueError(f"stream file {path}: samples of {', '.join(strays)} but no segment of that name "
                          f"(segments: {', '.join(segments)})")
-    return segments, tasks
+    return periods, tasks
