@@ -183,3 +183,56 @@ def test_a_setup_file_run_keeps_its_definition_and_outlives_the_file(tmp_path):
     assert set(json.loads((tmp_path / "run" / "eval-1.json").read_text())["segments"]) == {"cold", "hot"}
     missing = CliRunner().invoke(app, ["train", "--setup", str(setup), "--out", str(tmp_path / "x"), *TINY])
     assert missing.exit_code == 2 and "cannot read setup file" in text(missing)
+
+
+@pytest.fixture
+def read_only(tmp_path, monkeypatch):
+    """Makes directories fail writes as on a read-only filesystem (EROFS). Tests run as root in
+    CI, where chmod does not stop writes, so the OS calls that create files fail instead."""
+    import errno
+    import os
+
+    guarded: list[str] = []
+    real_open, real_mkdir = os.open, os.mkdir
+
+    def refuse(path):
+        if any(str(path).startswith(d) for d in guarded):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    def guarded_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            refuse(path)
+        return real_open(path, flags, *args, **kwargs)
+
+    def guarded_mkdir(path, *args, **kwargs):
+        refuse(path)
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", guarded_open)
+    monkeypatch.setattr(os, "mkdir", guarded_mkdir)
+
+    def make_read_only(directory):
+        directory.mkdir(exist_ok=True)
+        guarded.append(str(directory))
+        return directory
+
+    return make_read_only
+
+
+def test_a_read_only_output_exits_2_with_one_message_and_leaves_earlier_results(tmp_path, read_only):
+    assert train(tmp_path, "done").exit_code == 0
+    done = read_only(tmp_path / "done")
+    before = {p: p.read_bytes() for p in done.rglob("*") if p.is_file()}
+    empty = read_only(tmp_path / "ro")
+    for args, message in [
+        (["train", "--setup", "environment-il", "--out", str(empty / "run"), *TINY], "cannot write to"),
+        (["stream", "--setup", "environment-il", "--per-segment", "2", "--out", str(empty / "s.jsonl")],
+         "cannot write"),
+        (["report", str(done), "--out", str(empty / "report")], "cannot write the report"),
+        (["eval", str(done), "--episodes", "1"], "cannot write"),
+    ]:
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert message in text(result) and "Read-only file system" in text(result), result.output
+    assert not any(empty.iterdir())
+    assert {p: p.read_bytes() for p in done.rglob("*") if p.is_file()} == before

@@ -221,6 +221,8 @@ def eval_(
         result = evaluate_run(run, episodes, max_steps)
     except ValueError as error:  # RunDirectoryError included
         fail(str(error))
+    except OSError as error:  # eval-N.json is written atomically: the run's own files are untouched
+        fail(f"cannot write {run / f'eval-{episodes}.json'}: {error.strerror or error}")
     table = Table(title=f"Final weights of {run}, {episodes} tasks per suite (%)", title_justify="left")
     for column in ("segment", "SR seen", "SR unseen", "GC seen", "GC unseen", "PLW-SR seen"):
         table.add_column(column, justify="left" if column == "segment" else "right")
@@ -246,6 +248,8 @@ def report(
         groups = write_report(rows, out)
     except ValueError as error:  # RunDirectoryError included
         fail(str(error))
+    except OSError as error:
+        fail(f"cannot write the report to {out}: {error.strerror or error}")
     console.print(report_table(groups))
     console.print(f"{len(rows)} run(s); wrote [bold]{out}[/] (report.md, runs.csv, comparison.png, "
                   "sr_over_stream.png, forgetting.png)")
