@@ -1,4 +1,4 @@
-"""Each added learner's defining mechanism on a small hand-checked case: PerpR, MIR, A-GEM, ESR, LwF, EWC++."""
+"""Each added learner's defining mechanism on a small hand-checked case: PerpR, MIR, A-GEM, ESR, LwF, EWC++, X-DER, CLIB."""
 
 import copy
 import math
@@ -25,7 +25,7 @@ def varied_episode(uid: str, actions: list[int]) -> Episode:
 
 
 def test_every_added_learner_is_registered():
-    assert {"perpr", "esr", "mir", "agem", "lwf", "ewc++"} <= set(learner_names())
+    assert {"perpr", "esr", "mir", "agem", "lwf", "ewc++", "xder", "clib"} <= set(learner_names())
 
 
 def test_priority_memory_keeps_the_highest_priorities():
@@ -150,7 +150,7 @@ def test_bad_learner_options_name_the_value():
         LearnerConfig(snapshot_period=0)
 
 
-@pytest.mark.parametrize("name", ["perpr", "esr", "mir", "agem", "lwf", "ewc++"])
+@pytest.mark.parametrize("name", ["perpr", "esr", "mir", "agem", "lwf", "ewc++", "xder", "clib"])
 def test_added_learners_learn_the_episodes_they_train_on(name):
     agent, learner = make(name, batch_size=4, stream_batch=2, online_iter=6, memory_size=4, lr=3e-3)
     episodes = [varied_episode(str(i), [i % 4, (i + 1) % 4]) for i in range(4)]
@@ -207,3 +207,113 @@ def test_buffer_bytes_count_episode_text_stored_logits_and_snapshots():
     agent, ewc = make("ewc++", batch_size=2, stream_batch=2, online_iter=1, snapshot_period=2)
     ewc.observe(episodes)
     assert ewc.buffer_bytes() == 3 * 4 * sum(p.numel() for p in agent.parameters())  # Fisher, anchor, its Fisher
+
+
+def test_xder_keeps_the_expert_action_on_top_by_shifting_the_others():
+    from clsim.learners.xder import keep_truth_on_top
+
+    neg = -1e9
+    logits = torch.tensor([[2.0, 3.0, 0.0, neg], [5.0, 1.0, 0.5, neg], [0.0, -1.0, -0.5, 4.0]])
+    valid = torch.tensor([[True, True, True, False], [True, True, True, False], [True, True, True, True]])
+    targets = torch.tensor([0, 0, 1])
+    out = keep_truth_on_top(logits, targets, valid, margin=1.0)
+    # row 0: best other 3.0, shift 3 - 2 + 1 = 2; row 1 already leads by 4 > 1; row 2: shift 4 - (-1) + 1 = 6
+    assert torch.allclose(out, torch.tensor([[2.0, 1.0, -2.0, neg], [5.0, 1.0, 0.5, neg], [-6.0, -1.0, -6.5, -2.0]]))
+    assert (out.argmax(1) == targets).all()
+
+
+def test_xder_rewrites_only_the_logits_stored_since_its_last_rewrite():
+    agent, learner = make("xder", batch_size=2, stream_batch=2, online_iter=1, memory_size=10, snapshot_period=4,
+                          xder_margin=0.5)
+    learner.observe([toy_episode("a", 3), toy_episode("b", 3)])  # 2 samples: stored with their update's logits
+    first = {item.episode.uid: item.logits.clone() for item in learner.memory.items}
+    assert learner.fresh == {"a", "b"} and learner.refreshed_at == 0
+    learner.observe([toy_episode("c", 3), toy_episode("d", 3)])  # 4 samples: a..d are rewritten
+    assert learner.refreshed_at == 4 and learner.fresh == set()
+    with torch.no_grad():
+        batch = learner.forward([item.episode for item in learner.memory.items])
+    expected = batch.rows_to_store(keep_truth_on_top_reference(batch.logits, batch.targets, batch.mask, 0.5))
+    for item, rows in zip(learner.memory.items, expected):
+        assert torch.allclose(item.logits, rows, atol=1e-6), item.episode.uid
+    assert not torch.allclose(learner.memory.items[0].logits, first["a"]), "a was stored before its segment trained"
+    learner.observe([toy_episode("e", 3), toy_episode("f", 3)])
+    kept = {item.episode.uid: item.logits.clone() for item in learner.memory.items}
+    assert learner.fresh == {"e", "f"}
+    assert all(torch.equal(kept[uid], rows) for uid, rows in zip("abcd", expected)), "older targets stay as rewritten"
+
+
+def keep_truth_on_top_reference(logits, targets, valid, margin):
+    """The X-DER constraint row by row in plain Python, independent of the vectorised version."""
+    out = logits.clone()
+    for r in range(len(logits)):
+        t = int(targets[r])
+        others = [k for k in range(logits.shape[1]) if valid[r, k] and k != t]
+        if others:
+            shift = max(0.0, max(float(logits[r, k]) for k in others) - float(logits[r, t]) + margin)
+            for k in others:
+                out[r, k] = logits[r, k] - shift
+    return out
+
+
+def test_clib_trains_on_memory_only_and_credits_loss_decreases_to_the_batch():
+    agent, learner = make("clib", batch_size=3, stream_batch=3, online_iter=1, memory_size=5)
+    seen = []
+    original = learner.forward
+    learner.forward = lambda episodes: seen.append([e.uid for e in episodes]) or original(episodes)
+    learner.observe([toy_episode(u, 2) for u in "abc"])
+    assert sorted(item.episode.uid for item in learner.memory.items) == ["a", "b", "c"]
+    assert learner.updates == 3 and all(sorted(batch) == ["a", "b", "c"] for batch in seen), "batches come from memory"
+    learner.forward = original
+    items = learner.memory.items
+    before = [item.priority for item in items]
+    with torch.no_grad():
+        loss_before = episode_losses(learner.forward([i.episode for i in items])).mean()
+    decrease = learner.update_on(items)
+    with torch.no_grad():
+        loss_after = episode_losses(learner.forward([i.episode for i in items])).mean()
+    assert decrease == pytest.approx(float(loss_before - loss_after), abs=1e-5)
+    assert [item.priority for item in items] == pytest.approx([0.5 * p + 0.5 * decrease for p in before])
+
+
+def test_clib_evicts_the_least_important_and_admits_newcomers_at_the_mean():
+    agent, learner = make("clib", memory_size=3)
+    for uid, priority in zip("abc", (0.3, -0.2, 0.8)):
+        learner.admit(toy_episode(uid, 1))
+        learner.memory.items[-1].priority = priority
+    learner.admit(toy_episode("d", 1))
+    assert [item.episode.uid for item in learner.memory.items] == ["a", "c", "d"]
+    assert learner.memory.items[-1].priority == pytest.approx((0.3 - 0.2 + 0.8) / 3)
+    assert learner.memory.seen == 4
+
+
+def test_clib_moves_its_learning_rate_towards_the_window_that_lowers_the_loss_more():
+    from clsim.learners.clib import welch_t
+
+    assert welch_t([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]) == 0.0
+    assert welch_t([3.0, 4.0, 5.0], [1.0, 2.0, 3.0]) == pytest.approx(2.0 / math.sqrt(2 / 3))
+    agent, learner = make("clib", lr=1e-3)
+    lrs = []
+    for i in range(2 * learner.lr_window):
+        lrs.append(learner.optimizer.param_groups[0]["lr"])
+        learner.adapt_lr(1.0 + 0.01 * i if learner.phase == "high" else 0.1 + 0.01 * i)
+    assert lrs[: learner.lr_window] == pytest.approx([1.5e-3] * learner.lr_window)
+    assert lrs[learner.lr_window :] == pytest.approx([1e-3 / 1.5] * learner.lr_window)
+    assert learner.base_lr == pytest.approx(1.5e-3), "the high window lowered the loss more"
+    assert learner.optimizer.param_groups[0]["lr"] == pytest.approx(1.5e-3 * 1.5)
+
+
+@pytest.mark.parametrize("name", sorted(set(learner_names()) - {"joint"}))
+def test_every_learner_continues_from_its_state_dict_as_if_never_stopped(name):
+    episodes = [varied_episode(str(i), [i % 4, (i + 1) % 4, (i + 2) % 4]) for i in range(8)]
+    settings = dict(batch_size=4, stream_batch=2, online_iter=1.5, memory_size=3, snapshot_period=2,
+                    mir_candidates=2)
+    agent, uninterrupted = make(name, **settings)
+    uninterrupted.observe(episodes)
+    _, first_half = make(name, **settings)
+    first_half.observe(episodes[:4])
+    state = copy.deepcopy(first_half.state_dict())
+    resumed_agent, resumed = make(name, **settings)
+    resumed.load_state_dict(state)
+    resumed.observe(episodes[4:])
+    for (key, a), b in zip(agent.state_dict().items(), resumed_agent.state_dict().values()):
+        assert torch.equal(a, b), f"{name}: {key} differs after resuming"

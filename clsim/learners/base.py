@@ -41,6 +41,7 @@ class LearnerConfig:
     snapshot_period: int = 40  # samples between LwF teacher / EWC++ anchor snapshots: task-free "task ends"
     ewc_lambda: float = 1e3  # EWC++ strength: its pull matches the imitation gradient after ~a segment's drift
     ewc_decay: float = 0.9  # EWC++ Fisher moving average: F <- decay * F + (1 - decay) * g^2
+    xder_margin: float = 1.0  # X-DER: the lead (in logits) the expert's action keeps in rewritten targets
     joint_epochs: int = 14  # offline epochs of the joint upper bound: 14 x 560 / 8 = 980 updates, as online
 
     def __post_init__(self) -> None:
@@ -88,6 +89,11 @@ class StepBatch:
 
     def per_episode(self, tensor: torch.Tensor) -> list[torch.Tensor]:
         return list(torch.split(tensor, self.lengths))
+
+    def rows_to_store(self, logits: torch.Tensor) -> list[torch.Tensor]:
+        """Each episode's rows of `logits` ``[N, K]``, trimmed to its own candidates: what memory keeps."""
+        rows = zip(self.per_episode(logits.detach()), self.per_episode(self.mask))
+        return [part[:, : int(mask.sum(1).max())].clone() for part, mask in rows]
 
 
 def imitation_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -226,8 +232,7 @@ class Learner:
         """Each stream episode's logits from its last update, trimmed to its candidates."""
         if not self.keeps_logits:
             return [None] * len(stream.episodes)
-        rows = zip(stream.per_episode(stream.logits.detach()), stream.per_episode(stream.mask))
-        return [logits[:, : int(mask.sum(1).max())].clone() for logits, mask in rows]
+        return stream.rows_to_store(stream.logits)
 
     def _train_pending(self) -> None:
         """Spend the whole-number part of the budget on updates, then offer the batch to memory."""

@@ -1,0 +1,74 @@
+"""X-DER (Boschini et al., 2022) for task-free streams: DER++ that rewrites the past it stored.
+
+DER++ keeps the logits an episode had when it entered memory, often before the policy had
+learned it. X-DER updates the stored logits of the examples of the task just finished with
+the policy's current ones, under a constraint that the ground truth stays the top class, so
+the targets carry what was learned later without teaching a mistake.
+
+A task-free stream has no task ends, so every `snapshot_period` samples the episodes that
+entered memory since the previous refresh get their stored logits rewritten. The constraint
+is applied as a shift of the other candidates' logits (a softmax is invariant to shifts, a
+scale is not for logits of either sign): where some other candidate scores within
+`xder_margin` of the expert's action, all other candidates are lowered until the expert's
+action leads by `xder_margin`, which keeps their order and spacing (the dark knowledge).
+X-DER's future-heads preview has no counterpart here: every candidate is scored from the start.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from .base import StepBatch
+from .derpp import DERPlusPlus
+from .registry import register
+
+
+def keep_truth_on_top(logits: torch.Tensor, targets: torch.Tensor, valid: torch.Tensor,
+                      margin: float) -> torch.Tensor:
+    """Shift each row's non-target valid logits down so the target leads them by `margin`."""
+    target = logits.gather(1, targets.unsqueeze(1))
+    others = valid.clone()
+    others.scatter_(1, targets.unsqueeze(1), False)
+    best_other = logits.masked_fill(~others, float("-inf")).max(1, keepdim=True).values
+    shift = (best_other - target + margin).clamp(min=0.0).nan_to_num(0.0, posinf=0.0, neginf=0.0)
+    return torch.where(others, logits - shift, logits)
+
+
+@register
+class XDER(DERPlusPlus):
+    """X-DER: DER++ whose recently stored logits are periodically rewritten by the current policy."""
+
+    name = "xder"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refreshed_at = 0  # samples seen at the last rewrite
+        self.fresh: set[str] = set()  # uids of episodes stored since then
+
+    def remember(self, stream: StepBatch | None) -> None:
+        before = {id(item) for item in self.memory.items}
+        super().remember(stream)
+        self.fresh |= {item.episode.uid for item in self.memory.items if id(item) not in before}
+        if self.samples_seen - self.refreshed_at >= self.config.snapshot_period:
+            self.rewrite_past()
+
+    def rewrite_past(self) -> None:
+        """Rewrite the stored logits of the episodes stored since the last rewrite."""
+        items = [item for item in self.memory.items if item.episode.uid in self.fresh]
+        if items:
+            with torch.no_grad():
+                batch = self.forward([item.episode for item in items])
+                rewritten = keep_truth_on_top(batch.logits, batch.targets, batch.mask, self.config.xder_margin)
+            for item, logits in zip(items, batch.rows_to_store(rewritten)):
+                item.logits = logits
+        self.fresh = set()
+        self.refreshed_at = self.samples_seen
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), "refreshed_at": self.refreshed_at, "fresh": sorted(self.fresh)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.refreshed_at, self.fresh = state["refreshed_at"], set(state["fresh"])
