@@ -10,7 +10,7 @@ import random
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,8 @@ import torch
 
 from .agents import LMPolicyConfig, RandomAgent, get_agent, make_agent
 from .agents.base import Agent
-from .agents.registry import agent_spec
+from .agents.pretrained import PretrainedConfig, resolve_model_dir
+from .agents.registry import agent_config_class, agent_spec
 from .envs import get_family
 from .envs.core import Task, WorldFamily
 from .eval.checkpoints import Checkpoint, latest_samples, load_latest, restore_rng, rng_state, save_checkpoint
@@ -55,6 +56,7 @@ class RunConfig:
     random_baseline: bool = True
     learner_config: LearnerConfig = field(default_factory=LearnerConfig)
     policy_config: LMPolicyConfig = field(default_factory=LMPolicyConfig)
+    agent_options: dict[str, Any] = field(default_factory=dict)  # the agent's config fields (--agent-option)
     setup_definition: dict[str, Any] | None = None  # a setup file's content, read once: the run no longer needs it
 
     def __post_init__(self) -> None:
@@ -73,6 +75,13 @@ class RunConfig:
     def validate(self) -> None:
         get_family(self.world)
         get_agent(self.agent)
+        config_class = agent_config_class(self.agent) if self.agent_options else None
+        if config_class is LMPolicyConfig:
+            replace(self.policy_config, **self.agent_options)
+        elif config_class is not None:
+            config = config_class(**self.agent_options)
+            if isinstance(config, PretrainedConfig):
+                resolve_model_dir(config.model_dir)
         learner = get_learner(self.learner)
         if "demonstrations" not in learner.supports:
             raise ValueError(f"learner {self.learner!r} learns from {', '.join(sorted(learner.supports))}, "
@@ -218,7 +227,7 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
     config.learner_config.num_classes = len(family.action_classes)
     stream = config.stream()
     suites = stream.eval_suites(config.eval_episodes)
-    agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed)
+    agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed, config.agent_options)
     learner = construct(get_learner(config.learner), config.learner, "learner", "cls(agent, config, seed=seed)",
                         agent, config.learner_config, seed=config.seed)
     if resumed is None:

@@ -38,7 +38,7 @@ def evaluate_run(path: Path, episodes: int, max_steps: int | None = None) -> dic
         raise RunDirectoryError(f"cannot read the run in {path}: {error}") from error
     config.validate()
     family = get_family(config.world)
-    agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed)
+    agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed, config.agent_options)
     agent.load_state_dict(state)
     stream = config.stream()
     steps = max_steps or config.max_steps

@@ -6,13 +6,15 @@ Learners train it through ``scores`` (differentiable logits) and ``parameters()`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..plugins import construct, resolve
 from .lm_policy import LMPolicy, LMPolicyConfig
+from .pretrained import CausalLMAgent, EncoderAgent
 
-AGENTS: dict[str, type] = {"lm": LMPolicy}
+AGENTS: dict[str, type] = {"lm": LMPolicy, "encoder": EncoderAgent, "causal-lm": CausalLMAgent}
 ENTRY_POINTS = "clsim.agents"
 PROTOCOL = ("scores", "act", "state_dict", "load_state_dict", "parameters")
 
@@ -25,12 +27,29 @@ def get_agent(name: str) -> type:
     return resolve(name, AGENTS, ENTRY_POINTS, "agent", PROTOCOL)
 
 
-def make_agent(name: str, vocabulary: Sequence[str], policy_config: LMPolicyConfig, seed: int) -> Any:
-    """A fresh agent for a run; the LM policy takes the run's policy config."""
-    cls = get_agent(name)
+def make_agent(name: str, vocabulary: Sequence[str], policy_config: LMPolicyConfig, seed: int,
+               options: Mapping[str, Any] | None = None) -> Any:
+    """A fresh agent for a run. The LM policy takes the run's policy config (with `options` on top);
+    an agent with a ``config_class`` is built from `options`; other plug-ins take none."""
+    cls, options = get_agent(name), dict(options or {})
     if cls is LMPolicy:
-        return LMPolicy(vocabulary, policy_config, seed=seed)
+        return LMPolicy(vocabulary, replace(policy_config, **options), seed=seed)
+    config_class = getattr(cls, "config_class", None)
+    if config_class is not None:
+        return construct(cls, name, "agent", "cls(vocabulary, config, seed=seed)", list(vocabulary),
+                         config_class(**options), seed=seed)
+    if options:
+        raise ValueError(f"agent {name!r} takes no options (it has no config_class); got {', '.join(options)}")
     return construct(cls, name, "agent", "cls(vocabulary, seed=seed)", list(vocabulary), seed=seed)
+
+
+def agent_config_class(name: str) -> type:
+    """The dataclass that `--agent-option KEY=VALUE` settings of agent `name` fill."""
+    cls = get_agent(name)
+    config_class = LMPolicyConfig if cls is LMPolicy else getattr(cls, "config_class", None)
+    if config_class is None:
+        raise ValueError(f"agent {name!r} takes no options (it has no config_class)")
+    return config_class
 
 
 def agent_spec(agent: Any, name: str) -> dict[str, Any]:

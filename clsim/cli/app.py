@@ -18,7 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from ..agents.registry import AGENTS, agent_names
+from ..agents.registry import AGENTS, agent_config_class, agent_names
 from ..agents.registry import ENTRY_POINTS as AGENT_PLUGINS
 from ..benchmark import JobResult, make_executor, parse_numbers, plan
 from ..envs import family_names, get_family
@@ -26,9 +26,9 @@ from ..eval.report import read_run, write_report
 from ..eval.rundir import RunDirectory, unused_path
 from ..experiment import RunConfig, resume_experiment, resume_plan, run_experiment
 from ..learners import LearnerConfig, learner_names
-from ..learners.base import parse_options
 from ..learners.registry import ENTRY_POINTS as LEARNER_PLUGINS
 from ..learners.registry import LEARNERS
+from ..options import parse_options
 from ..plugins import plugin_entries
 from ..reevaluate import evaluate_run
 from ..streams import get_setup, setup_names
@@ -62,6 +62,8 @@ EvalEpisodesOption = Annotated[int, typer.Option(help="Tasks per segment and spl
 MaxStepsOption = Annotated[int, typer.Option(help="Step limit of an evaluation episode.")]
 OnlineIterOption = Annotated[float, typer.Option(help="Updates per incoming sample.")]
 MemorySizeOption = Annotated[int, typer.Option(help="Episodic memory, in episodes.")]
+AgentOptionOption = Annotated[list[str] | None, typer.Option(
+    help="Any setting of the agent's config as KEY=VALUE, repeatable (e.g. model_dir=PATH, lora_r=4, hidden=96).")]
 LearnerOptionOption = Annotated[list[str] | None, typer.Option(
     help="Any learner setting as KEY=VALUE, repeatable (e.g. distill=kl, mir_candidates=20, lr=5e-4).")]
 BaselineOption = Annotated[bool, typer.Option(help="Also score a random agent on the final suites.")]
@@ -72,14 +74,16 @@ CheckpointEveryOption = Annotated[int, typer.Option(help="Samples between resuma
 def run_config(*, world: str, setup: str, learner: str, agent: str, order: int, seed: int, blurry: str | None,
                per_segment: int, eval_every: int, eval_episodes: int, max_steps: int, online_iter: float,
                memory_size: int, learner_option: list[str] | None, baseline: bool, checkpoint_every: int,
-               stream: Path | None = None) -> RunConfig:
+               agent_option: list[str] | None = None, stream: Path | None = None) -> RunConfig:
     """A checked RunConfig from command-line values (ValueError naming the bad one)."""
     config = RunConfig(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
                        blurry=blurry, stream_file=str(stream) if stream is not None else None,
                        per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
                        max_steps=max_steps, random_baseline=baseline, checkpoint_every=checkpoint_every,
                        learner_config=LearnerConfig(**{"online_iter": online_iter, "memory_size": memory_size,
-                                                       **parse_options(learner_option or [])}))
+                                                       **parse_options(learner_option or [], LearnerConfig, "learner")}),
+                       agent_options=parse_options(agent_option or [], agent_config_class(agent), "agent")
+                       if agent_option else {})
     config.validate()
     return config
 
@@ -106,6 +110,7 @@ def train(
     online_iter: OnlineIterOption = LearnerConfig.online_iter,
     memory_size: MemorySizeOption = LearnerConfig.memory_size,
     learner_option: LearnerOptionOption = None,
+    agent_option: AgentOptionOption = None,
     baseline: BaselineOption = True,
     checkpoint_every: CheckpointEveryOption = RunConfig.checkpoint_every,
     resume: Annotated[Path | None, typer.Option(help="Continue this unfinished run from its latest checkpoint, "
@@ -122,7 +127,7 @@ def train(
                                 blurry=blurry, stream=stream, per_segment=per_segment, eval_every=eval_every,
                                 eval_episodes=eval_episodes, max_steps=max_steps, online_iter=online_iter,
                                 memory_size=memory_size, learner_option=learner_option, baseline=baseline,
-                                checkpoint_every=checkpoint_every)
+                                checkpoint_every=checkpoint_every, agent_option=agent_option)
             target = out if out is not None else unused_path(Path("runs") / config.run_name())
             RunDirectory.check_new(target)
             start = 0
@@ -281,6 +286,7 @@ def benchmark(
     online_iter: OnlineIterOption = LearnerConfig.online_iter,
     memory_size: MemorySizeOption = LearnerConfig.memory_size,
     learner_option: LearnerOptionOption = None,
+    agent_option: AgentOptionOption = None,
     baseline: BaselineOption = True,
     checkpoint_every: CheckpointEveryOption = RunConfig.checkpoint_every,
 ) -> None:
@@ -294,7 +300,8 @@ def benchmark(
         base = run_config(world=world, setup=setup, learner=names[0], agent=agent, order=1, seed=0, blurry=blurry,
                           per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
                           max_steps=max_steps, online_iter=online_iter, memory_size=memory_size,
-                          learner_option=learner_option, baseline=baseline, checkpoint_every=checkpoint_every)
+                          learner_option=learner_option, baseline=baseline, checkpoint_every=checkpoint_every,
+                          agent_option=agent_option)
         jobs = plan(base, names, parse_numbers(orders, "orders"), parse_numbers(seeds, "seeds"), out / "runs")
         runner = make_executor(executor, address)
     except ValueError as error:

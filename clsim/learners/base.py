@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
@@ -58,23 +58,6 @@ class LearnerConfig:
             raise ValueError(f"stream_batch must be in 1..batch_size ({self.batch_size}), got {self.stream_batch}")
         if self.online_iter <= 0:
             raise ValueError(f"online_iter must be > 0, got {self.online_iter}")
-
-
-def parse_options(options: Sequence[str]) -> dict[str, Any]:
-    """``["distill=kl", "mir_candidates=20"]`` -> LearnerConfig keyword arguments, typed by its fields."""
-    types = {f.name: f.type for f in fields(LearnerConfig)}
-    values: dict[str, Any] = {}
-    for option in options:
-        key, sep, text = option.partition("=")
-        key = key.strip().replace("-", "_")
-        if not sep or key not in types:
-            raise ValueError(f"learner option {option!r} is not KEY=VALUE with KEY one of: {', '.join(sorted(types))}")
-        convert = {"int": int, "float": float, "str": str}[types[key]]
-        try:
-            values[key] = convert(text.strip())
-        except ValueError:
-            raise ValueError(f"learner option {key} takes a {types[key]}, got {text.strip()!r}") from None
-    return values
 
 
 @dataclass
