@@ -55,7 +55,7 @@ def main() -> None:
     results["policy scored steps/s (batches of 64)"] = len(observations) / (time.perf_counter() - start)
 
     per_sample = {}
-    for name in ["finetune", *(n for n in learner_names() if n != "finetune")]:
+    for name in ["finetune", *(n for n in learner_names("demonstrations") if n != "finetune")]:
         torch.manual_seed(0)
         learner = get_learner(name)(LMPolicy(family.vocabulary(), seed=0), LearnerConfig(online_iter=1.0), seed=0)
         learner.observe(episodes[:8])  # warm up and fill memory

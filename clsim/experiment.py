@@ -185,14 +185,14 @@ def run_experiment(config: RunConfig, out: Path,
     """
     config.validate()
     RunDirectory.check_new(out)
-    return _deterministic(lambda: _run(config, out, None, on_sample, on_eval))
+    return deterministic(lambda: _run(config, out, None, on_sample, on_eval))
 
 
 def resume_experiment(out: Path, on_sample: Callable[[int], None] | None = None,
                       on_eval: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Continue the unfinished run in `out` from its latest checkpoint, to the numbers it would have had."""
     run, config = _open_unfinished(out)
-    return _deterministic(lambda: _run(config, out, run, on_sample, on_eval))
+    return deterministic(lambda: _run(config, out, run, on_sample, on_eval))
 
 
 def resume_plan(out: Path) -> tuple[RunConfig, int]:
@@ -208,7 +208,7 @@ def _open_unfinished(out: Path) -> tuple[RunDirectory, RunConfig]:
     return run, config
 
 
-def _deterministic(job: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def deterministic(job: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     previous = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(True)
     try:

@@ -1,4 +1,4 @@
-"""The ``clsim`` command line: train, benchmark, eval, report, stream, play, list."""
+"""The ``clsim`` command line: train, feedback, benchmark, eval, report, stream, play, list."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ from ..envs import family_names, get_family
 from ..eval.report import read_run, write_report
 from ..eval.rundir import RunDirectory, unused_path
 from ..experiment import RunConfig, resume_experiment, resume_plan, run_experiment
+from ..interactive.experiment import FeedbackRunConfig, run_feedback
+from ..interactive.user import FeedbackConfig
 from ..learners import LearnerConfig, learner_names
 from ..learners.registry import ENTRY_POINTS as LEARNER_PLUGINS
 from ..learners.registry import LEARNERS
@@ -258,6 +260,73 @@ def report(
     console.print(report_table(groups))
     console.print(f"{len(rows)} run(s); wrote [bold]{out}[/] (report.md, runs.csv, comparison.png, "
                   "sr_over_stream.png, forgetting.png)")
+
+
+@app.command()
+def feedback(
+    setup: SetupOption = "behavior-il",
+    order: Annotated[int, typer.Option(help="Segment order: when task (or scene) types arrive.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed of tasks, model, users and sampling.")] = 0,
+    rounds: Annotated[int, typer.Option(help="Rounds of deployment, then update.")] = FeedbackRunConfig.rounds,
+    tasks_per_round: Annotated[int, typer.Option(help="Tasks deployed per round.")]
+        = FeedbackRunConfig.tasks_per_round,
+    initial_segments: Annotated[int, typer.Option(help="Segments present from the start; one more arrives every "
+                                                       "--arrive-every rounds.")] = FeedbackRunConfig.initial_segments,
+    arrive_every: Annotated[int, typer.Option(help="Rounds between arrivals.")] = FeedbackRunConfig.arrive_every,
+    demonstrations: Annotated[int, typer.Option(help="Initial demonstrations per initial segment.")]
+        = FeedbackRunConfig.demonstrations,
+    initial_epochs: Annotated[int, typer.Option(help="Imitation passes over the demonstrations.")]
+        = FeedbackRunConfig.initial_epochs,
+    rate: Annotated[float, typer.Option(help="Probability that the user judges an action.")] = FeedbackConfig.rate,
+    noise: Annotated[float, typer.Option(help="Probability that a judgement is flipped.")] = FeedbackConfig.noise,
+    delay: Annotated[int, typer.Option(help="Actions before feedback arrives.")] = FeedbackConfig.delay,
+    cancel_after: Annotated[int, typer.Option(help="Negatives in a row after which the user cancels (0: never).")]
+        = FeedbackConfig.cancel_after,
+    eval_episodes: EvalEpisodesOption = FeedbackRunConfig.eval_episodes,
+    max_steps: MaxStepsOption = FeedbackRunConfig.max_steps,
+    world: WorldOption = "household",
+    learner_option: LearnerOptionOption = None,
+    out: Annotated[Path | None, typer.Option(help="Run directory (default: runs/feedback-<setup>-o<order>-s<seed>, "
+                                                  "numbered if taken).")] = None,
+) -> None:
+    """Learn from simulated users' thumbs up/down: rounds of deployment, then contextual-bandit updates."""
+    try:
+        config = FeedbackRunConfig(
+            world=world, setup=setup, order=order, seed=seed, rounds=rounds, tasks_per_round=tasks_per_round,
+            initial_segments=initial_segments, arrive_every=arrive_every, demonstrations=demonstrations,
+            initial_epochs=initial_epochs, eval_episodes=eval_episodes, max_steps=max_steps,
+            feedback=FeedbackConfig(rate=rate, noise=noise, delay=delay, cancel_after=cancel_after),
+            learner_config=LearnerConfig(**{"lr": FeedbackRunConfig().learner_config.lr,
+                                            **parse_options(learner_option or [], LearnerConfig, "learner")}))
+        config.validate()
+        target = out if out is not None else unused_path(Path("runs") / f"feedback-{setup}-o{order}-s{seed}")
+        RunDirectory.check_new(target)
+    except ValueError as error:
+        fail(str(error))
+    console.print(f"[bold]clsim feedback[/] {setup} order {order}, {rounds} rounds x {tasks_per_round} tasks, "
+                  f"rate {rate}, noise {noise}, delay {delay} -> {target}")
+    table = Table(title="Success per round (held-out tasks of the arrived segments, %)", title_justify="left")
+    for column in ("round", "segments", "SR", "deployed SR", "feedback", "positive", "cancelled"):
+        table.add_column(column, justify="right")
+
+    def on_round(record: dict) -> None:
+        console.print(f"  round {record['round']}: SR {100 * record['success']:5.1f}% on "
+                      f"{len(record['segments'])} segment(s)")
+        deployed = record.get("deployed_success")
+        table.add_row(str(record["round"]), str(len(record["segments"])), f"{100 * record['success']:.1f}",
+                      "-" if deployed is None else f"{100 * deployed:.1f}",
+                      *(f"{record[k]:.0f}" if k in record else "-" for k in ("feedback", "positive", "cancelled")))
+
+    try:
+        summary = run_feedback(config, target, on_round=on_round)
+    except ValueError as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"cannot write to {target}: {error.strerror or error}")
+    console.print(table)
+    m = summary["metrics"]
+    console.print(f"A_last {100 * m['a_last']:.1f}%, forgetting {100 * m['forgetting']:.1f}; results in "
+                  f"[bold]{target}[/] (config.json, metrics.jsonl, summary.json, plots/)")
 
 
 @app.command()

@@ -42,6 +42,9 @@ class LearnerConfig:
     ewc_lambda: float = 1e3  # EWC++ strength: its pull matches the imitation gradient after ~a segment's drift
     ewc_decay: float = 0.9  # EWC++ Fisher moving average: F <- decay * F + (1 - decay) * g^2
     xder_margin: float = 1.0  # X-DER: the lead (in logits) the expert's action keeps in rewritten targets
+    round_epochs: int = 3  # bandit: passes over each round's feedback
+    step_batch: int = 64  # bandit: steps per update, half this round's and half rehearsal
+    feedback_window: int = 8  # bandit: an unlabelled action takes the next feedback within this many actions
     joint_epochs: int = 14  # offline epochs of the joint upper bound: 14 x 560 / 8 = 980 updates, as online
 
     def __post_init__(self) -> None:

@@ -27,9 +27,10 @@ def register(cls: type[Learner]) -> type[Learner]:
     return cls
 
 
-def learner_names() -> list[str]:
-    """The built-in learners (installed plug-ins: ``plugin_names(ENTRY_POINTS)``)."""
-    return sorted(LEARNERS)
+def learner_names(kind: str | None = None) -> list[str]:
+    """The built-in learners, or those that learn from stream `kind` ("demonstrations", "feedback");
+    installed plug-ins: ``plugin_names(ENTRY_POINTS)``."""
+    return sorted(name for name, cls in LEARNERS.items() if kind is None or kind in cls.supports)
 
 
 def get_learner(name: str) -> type[Learner]:

@@ -26,7 +26,7 @@ class StreamItem:
     demonstration: Demonstration
 
 
-def _segment_tasks(family: WorldFamily, setup: Setup, segment: str, split: str, count: int,
+def segment_tasks(family: WorldFamily, setup: Setup, segment: str, split: str, count: int,
                    seed: int) -> list[Task]:
     """`count` tasks of one segment, balanced over its (behavior, environment) cells, in a seeded order."""
     cells = setup.cells(family, segment)
@@ -62,7 +62,7 @@ class Stream:
             self.periods, self.tasks = read_jsonl(Path(self.source), self.family.name, self.setup)
         else:
             order = self.setup.segments(self.family, self.order)
-            own = {s: _segment_tasks(self.family, self.setup, s, "train", self.per_segment, self.seed) for s in order}
+            own = {s: segment_tasks(self.family, self.setup, s, "train", self.per_segment, self.seed) for s in order}
             dealt = self.blurry.deal(order, own, self.seed) if self.blurry else disjoint_periods(order, own)
             self.periods = tuple(labels for labels, _ in dealt)
             self.tasks = [(period_name(labels), t) for labels, samples in dealt for t in samples]
@@ -101,7 +101,7 @@ class Stream:
 
     def eval_suites(self, per_suite: int, splits: tuple[str, ...] = ("seen", "unseen")) -> dict[str, dict[str, list[Task]]]:
         """Held-out tasks per segment and split: seen layouts and unseen layouts."""
-        return {s: {split: _segment_tasks(self.family, self.setup, s, split, per_suite, self.seed)
+        return {s: {split: segment_tasks(self.family, self.setup, s, split, per_suite, self.seed)
                     for split in splits} for s in self.segments}
 
 

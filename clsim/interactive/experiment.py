@@ -1,0 +1,156 @@
+"""A feedback-learning run: demonstrations first, then rounds of deployment, feedback and update.
+
+The setup's order decides when task types (or scene types) arrive: the first
+`initial_segments` are there from the start, with a few demonstrations each; one more
+segment joins the deployments every `arrive_every` rounds. After every round the agent is
+scored greedily on held-out tasks of every segment that has arrived, so success per round and
+forgetting under feedback learning come out of one run.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..agents import LMPolicyConfig, make_agent
+from ..envs import get_family
+from ..eval.plots import plot_stream_curves
+from ..eval.rundir import RunDirectory
+from ..eval.stream_metrics import stream_metrics
+from ..experiment import deterministic, evaluate
+from ..learners import LearnerConfig
+from ..learners.bandit import BanditLearner
+from ..streams import get_setup
+from ..streams.stream import segment_tasks
+from .deploy import deploy
+from .user import FeedbackConfig
+
+
+@dataclass
+class FeedbackRunConfig:
+    """Everything that determines a feedback run's numbers; saved as config.json."""
+
+    world: str = "household"
+    setup: str = "behavior-il"
+    order: int = 1
+    seed: int = 0
+    initial_segments: int = 7  # segments present from the start (the rest arrive over the rounds)
+    arrive_every: int = 1  # rounds between arrivals of the next segment
+    demonstrations: int = 6  # initial demonstrations per initial segment
+    initial_epochs: int = 30  # imitation passes over the demonstrations before deployment
+    rounds: int = 6
+    tasks_per_round: int = 70  # deployed tasks per round, spread over the arrived segments
+    eval_episodes: int = 10  # held-out tasks per arrived segment, scored after every round
+    max_steps: int = 60
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
+    learner_config: LearnerConfig = field(default_factory=lambda: LearnerConfig(lr=5e-4))
+    policy_config: LMPolicyConfig = field(default_factory=LMPolicyConfig)
+
+    def validate(self) -> None:
+        segments = get_setup(self.setup).segments(get_family(self.world), self.order)
+        if not 1 <= self.initial_segments <= len(segments):
+            raise ValueError(f"initial_segments must be in 1..{len(segments)}, got {self.initial_segments}")
+        for name in ("arrive_every", "rounds", "tasks_per_round", "eval_episodes", "max_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("demonstrations", "initial_epochs"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+
+    def arrived(self, segments: tuple[str, ...], round_: int) -> tuple[str, ...]:
+        """Segments deployed in round `round_` (1-based; 0 is the demonstrations)."""
+        return segments[: min(len(segments), self.initial_segments + max(0, round_ - 1) // self.arrive_every)]
+
+
+def run_feedback(config: FeedbackRunConfig, out: Path,
+                 on_round: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    config.validate()
+    RunDirectory.check_new(out)
+    return deterministic(lambda: _run(config, out, on_round))
+
+
+def _run(config: FeedbackRunConfig, out: Path, on_round: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
+    started = time.perf_counter()
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    family, setup = get_family(config.world), get_setup(config.setup)
+    segments = setup.segments(family, config.order)
+    suites = {s: {"seen": segment_tasks(family, setup, s, "seen", config.eval_episodes, config.seed)}
+              for s in segments}
+    agent = make_agent("lm", family.vocabulary(), config.policy_config, config.seed)
+    learner = BanditLearner(agent, config.learner_config, seed=config.seed)
+    run = RunDirectory.create(out, {**asdict(config), "segments": list(segments)})
+
+    initial = config.arrived(segments, 0)
+    demos = [family.demonstrate(t).episode() for s in initial
+             for t in segment_tasks(family, setup, s, "train", config.demonstrations, config.seed + 10_000)]
+    learner.add_demonstrations(demos)
+    steps = list(learner.history)
+    for _ in range(config.initial_epochs):
+        order = learner.rng.sample(steps, len(steps))
+        for start in range(0, len(order), config.learner_config.step_batch):
+            learner.train_on(order[start : start + config.learner_config.step_batch])
+    _record(run, family, agent, suites, segments, config, 0, initial, {"demonstrations": len(demos)}, on_round)
+
+    for round_ in range(1, config.rounds + 1):
+        present = config.arrived(segments, round_)
+        per = [config.tasks_per_round // len(present) + (i < config.tasks_per_round % len(present))
+               for i in range(len(present))]
+        tasks = [t for s, n in zip(present, per)
+                 for t in segment_tasks(family, setup, s, "train", n, config.seed + 1_000 * round_)]
+        interactions = deploy(family, agent, tasks, config.feedback, seed=config.seed * 1_000 + round_,
+                              max_steps=config.max_steps)
+        stats = learner.learn_round(interactions)
+        stats.update(deployed_success=float(np.mean([i.success for i in interactions])),
+                     cancelled=float(sum(i.cancelled for i in interactions)))
+        _record(run, family, agent, suites, segments, config, round_, present, stats, on_round)
+
+    run.save_weights("final", agent.state_dict())
+    summary = _summarise(run.records, segments, config)
+    summary["cost"] = {"wall_seconds": round(time.perf_counter() - started, 2), "updates": learner.updates}
+    plot_feedback(run, summary)
+    run.write_summary(summary)
+    return summary
+
+
+def _record(run: RunDirectory, family: Any, agent: Any, suites: dict, segments: tuple[str, ...],
+            config: FeedbackRunConfig, round_: int, present: tuple[str, ...], stats: dict[str, float],
+            on_round: Callable[[dict[str, Any]], None] | None) -> None:
+    scores = evaluate(family, agent, suites, list(present), config.max_steps)
+    record = {"round": round_, "segments": list(present), **stats,
+              "scores": {s: {"seen": v["seen"].as_dict()} for s, v in scores.items()}}
+    record["success"] = float(np.mean([record["scores"][s]["seen"]["sr"] for s in present]))
+    run.append_metrics(record)
+    if on_round:
+        on_round(record)
+
+
+def _summarise(records: list[dict[str, Any]], segments: tuple[str, ...], config: FeedbackRunConfig) -> dict[str, Any]:
+    """Success per round; over arrived segments, the stream metrics of the rounds x segments matrix."""
+    rounds = [r["round"] for r in records]
+    matrix = np.array([[r["scores"].get(s, {}).get("seen", {}).get("sr", np.nan) for s in segments]
+                       for r in records])
+    arrived = [j for j in range(len(segments)) if not np.isnan(matrix[:, j]).all()]
+    first = [int(np.argmax(~np.isnan(matrix[:, j]))) for j in arrived]
+    metrics = stream_metrics(matrix[:, arrived], [r + 1 for r in rounds], first)
+    return {"rounds": rounds, "success": [r["success"] for r in records],
+            "segments": [segments[j] for j in arrived],
+            "final": dict(zip((segments[j] for j in arrived), matrix[-1, arrived].tolist())),
+            "metrics": {"a_last": metrics.a_last, "a_avg": metrics.a_avg, "forgetting": metrics.forgetting},
+            "feedback": asdict(config.feedback)}
+
+
+def plot_feedback(run: RunDirectory, summary: dict[str, Any]) -> Path:
+    matrix = np.array([[r["scores"].get(s, {}).get("seen", {}).get("sr", np.nan) for s in summary["segments"]]
+                       for r in run.records])
+    return plot_stream_curves(run.plots / "success_over_rounds.png", matrix, summary["rounds"], summary["segments"],
+                              [], "Success per segment after each feedback round", "SR (seen scenes)",
+                              xlabel="round (0: demonstrations only)")

@@ -1,0 +1,101 @@
+"""Learning from binary feedback as a contextual bandit (Suhr & Artzi, 2023).
+
+Each deployed action a in state s with feedback r in {+1, -1} gives the loss
+-c * r * log pi(a | s), with the importance coefficient c = min(1, pi(a | s) / pi_deployed(a | s))
+held constant: positive feedback raises the action's probability, negative lowers it, and c
+keeps the update near the policy that collected the data. Actions without feedback take the
+polarity of the next feedback within 8 actions (`propagate`); those still unlabelled are
+skipped. Learning happens in rounds (deploy, then update): every batch is half this round's
+data and half rehearsal of earlier rounds and the initial demonstrations (c = 1, r = +1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..agents.base import pad_logits
+from ..envs.core import Episode
+from ..interactive.deploy import Interaction
+from ..interactive.user import propagate
+from .base import Learner
+from .registry import register
+
+
+@dataclass(frozen=True)
+class FeedbackStep:
+    observation: dict[str, Any]
+    action: int
+    reward: float  # +1 / -1
+    deployed_prob: float | None  # None: a demonstration (c = 1)
+
+
+def bandit_loss(logits: torch.Tensor, valid: torch.Tensor, steps: Sequence[FeedbackStep]) -> torch.Tensor:
+    """mean over steps of -c * r * log pi(a), c = min(1, pi(a) / pi_deployed(a)) without gradient."""
+    logp = logits.masked_fill(~valid, float("-inf")).log_softmax(-1)
+    chosen = logp.gather(1, torch.tensor([s.action for s in steps]).unsqueeze(1)).squeeze(1)
+    deployed = torch.tensor([s.deployed_prob if s.deployed_prob is not None else float("nan") for s in steps])
+    ratio = (chosen.detach().exp() / deployed).clamp(max=1.0)
+    c = torch.where(torch.isnan(deployed), torch.ones_like(ratio), ratio)
+    rewards = torch.tensor([s.reward for s in steps])
+    return -(c * rewards * chosen).mean()
+
+
+def feedback_steps(interaction: Interaction, window: int = 8) -> list[FeedbackStep]:
+    labels = propagate(interaction.feedback, len(interaction.actions), window)
+    return [FeedbackStep(o, a, float(r), p) for o, a, r, p in
+            zip(interaction.observations, interaction.actions, labels, interaction.deployed_probs) if r is not None]
+
+
+@register
+class BanditLearner(Learner):
+    """Contextual bandit from realtime binary feedback, rounds of deployment then update, with rehearsal."""
+
+    name = "bandit"
+    supports = frozenset({"feedback"})
+    uses_memory = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.history: list[FeedbackStep] = []  # earlier rounds and demonstrations, for rehearsal
+
+    def add_demonstrations(self, episodes: Sequence[Episode]) -> None:
+        self.history += [FeedbackStep(o, a, 1.0, None) for e in episodes for o, a in zip(e.observations(), e.actions())]
+
+    def learn_round(self, interactions: Sequence[Interaction]) -> dict[str, float]:
+        """Update on one round's feedback for `round_epochs` epochs; returns what the round contained."""
+        current = [s for i in interactions for s in feedback_steps(i, self.config.feedback_window)]
+        half = max(1, self.config.step_batch // 2)
+        self.agent.train()
+        for _ in range(self.config.round_epochs):
+            order = self.rng.sample(current, len(current))
+            for start in range(0, len(order), half):
+                batch = order[start : start + half]
+                if self.history:
+                    batch = batch + self.rng.sample(self.history, min(half, len(self.history)))
+                self.train_on(batch)
+        self.history += current
+        labelled = sum(len(i.feedback) for i in interactions)
+        return {"steps": float(sum(len(i.actions) for i in interactions)), "feedback": float(labelled),
+                "trained_steps": float(len(current)), "positive": float(sum(s.reward > 0 for s in current))}
+
+    def train_on(self, steps: Sequence[FeedbackStep]) -> float:
+        logits, valid = pad_logits(self.agent.scores([s.observation for s in steps]))
+        loss = bandit_loss(logits, valid, steps)
+        self.optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.agent.parameters(), self.config.clip_grad)
+        self.optimizer.step()
+        self.updates += 1
+        return loss.item()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), "history": list(self.history)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.history = list(state["history"])
