@@ -121,7 +121,8 @@ def test_deployment_samples_the_policy_and_records_what_the_update_needs(househo
 def test_clsim_feedback_runs_rounds_and_reports_success_per_round(tmp_path):
     result = CliRunner().invoke(app, ["feedback", "--rounds", "2", "--tasks-per-round", "4", "--demonstrations", "1",
                                       "--initial-epochs", "1", "--eval-episodes", "1", "--max-steps", "8",
-                                      "--initial-segments", "2", "--noise", "0.1", "--out", str(tmp_path / "fb")])
+                                      "--initial-segments", "2", "--arrive-every", "1", "--noise", "0.1",
+                                      "--out", str(tmp_path / "fb")])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in (tmp_path / "fb" / "metrics.jsonl").read_text().splitlines()]
     assert [r["round"] for r in records] == [0, 1, 2]

@@ -272,7 +272,8 @@ def feedback(
         = FeedbackRunConfig.tasks_per_round,
     initial_segments: Annotated[int, typer.Option(help="Segments present from the start; one more arrives every "
                                                        "--arrive-every rounds.")] = FeedbackRunConfig.initial_segments,
-    arrive_every: Annotated[int, typer.Option(help="Rounds between arrivals.")] = FeedbackRunConfig.arrive_every,
+    arrive_every: Annotated[int, typer.Option(help="Rounds between arrivals (0: none arrive).")]
+        = FeedbackRunConfig.arrive_every,
     demonstrations: Annotated[int, typer.Option(help="Initial demonstrations per initial segment.")]
         = FeedbackRunConfig.demonstrations,
     initial_epochs: Annotated[int, typer.Option(help="Imitation passes over the demonstrations.")]
@@ -296,8 +297,7 @@ def feedback(
             initial_segments=initial_segments, arrive_every=arrive_every, demonstrations=demonstrations,
             initial_epochs=initial_epochs, eval_episodes=eval_episodes, max_steps=max_steps,
             feedback=FeedbackConfig(rate=rate, noise=noise, delay=delay, cancel_after=cancel_after),
-            learner_config=LearnerConfig(**{"lr": FeedbackRunConfig().learner_config.lr,
-                                            **parse_options(learner_option or [], LearnerConfig, "learner")}))
+            learner_config=LearnerConfig(**parse_options(learner_option or [], LearnerConfig, "learner")))
         config.validate()
         target = out if out is not None else unused_path(Path("runs") / f"feedback-{setup}-o{order}-s{seed}")
         RunDirectory.check_new(target)

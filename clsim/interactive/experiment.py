@@ -41,32 +41,33 @@ class FeedbackRunConfig:
     setup: str = "behavior-il"
     order: int = 1
     seed: int = 0
-    initial_segments: int = 7  # segments present from the start (the rest arrive over the rounds)
-    arrive_every: int = 1  # rounds between arrivals of the next segment
-    demonstrations: int = 6  # initial demonstrations per initial segment
+    initial_segments: int = 3  # segments present from the start (the rest arrive over the rounds)
+    arrive_every: int = 0  # rounds between arrivals of the next segment; 0: none arrive
+    demonstrations: int = 40  # initial demonstrations per initial segment
     initial_epochs: int = 30  # imitation passes over the demonstrations before deployment
-    rounds: int = 6
-    tasks_per_round: int = 70  # deployed tasks per round, spread over the arrived segments
-    eval_episodes: int = 10  # held-out tasks per arrived segment, scored after every round
+    rounds: int = 8
+    tasks_per_round: int = 60  # deployed tasks per round, spread over the arrived segments
+    eval_episodes: int = 30  # held-out tasks per arrived segment, scored after every round
     max_steps: int = 60
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
-    learner_config: LearnerConfig = field(default_factory=lambda: LearnerConfig(lr=5e-4))
+    learner_config: LearnerConfig = field(default_factory=LearnerConfig)
     policy_config: LMPolicyConfig = field(default_factory=LMPolicyConfig)
 
     def validate(self) -> None:
         segments = get_setup(self.setup).segments(get_family(self.world), self.order)
         if not 1 <= self.initial_segments <= len(segments):
             raise ValueError(f"initial_segments must be in 1..{len(segments)}, got {self.initial_segments}")
-        for name in ("arrive_every", "rounds", "tasks_per_round", "eval_episodes", "max_steps"):
+        for name in ("rounds", "tasks_per_round", "eval_episodes", "max_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("demonstrations", "initial_epochs"):
+        for name in ("arrive_every", "demonstrations", "initial_epochs"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 
     def arrived(self, segments: tuple[str, ...], round_: int) -> tuple[str, ...]:
         """Segments deployed in round `round_` (1-based; 0 is the demonstrations)."""
-        return segments[: min(len(segments), self.initial_segments + max(0, round_ - 1) // self.arrive_every)]
+        arrivals = max(0, round_ - 1) // self.arrive_every if self.arrive_every else 0
+        return segments[: min(len(segments), self.initial_segments + arrivals)]
 
 
 def run_feedback(config: FeedbackRunConfig, out: Path,
