@@ -48,3 +48,19 @@ def choose_actions(logits: torch.Tensor, mask: torch.Tensor, greedy: bool,
         return logits.argmax(dim=-1).tolist()
     probs = torch.softmax(logits, dim=-1)
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1).tolist()
+
+
+class ActByScores:
+    """``act`` for torch agents that define ``padded_scores``: scored in eval mode without
+    gradients, the module's own train/eval mode restored afterwards."""
+
+    @torch.no_grad()
+    def act(self, observations: Sequence[Observation], greedy: bool = True,
+            generator: torch.Generator | None = None) -> list[int]:
+        was_training = self.training
+        self.eval()
+        try:
+            logits, valid = self.padded_scores(observations)
+        finally:
+            self.train(was_training)
+        return choose_actions(logits, valid, greedy, generator)

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from transformers import BertConfig, BertModel
 
-from .base import NEG_INF, Observation, choose_actions
+from .base import NEG_INF, ActByScores, Observation
 from .tokenizer import WordTokenizer
 
 
@@ -84,7 +84,7 @@ def _pad(rows: Sequence[Sequence[int]], limit: int | None = None) -> torch.Tenso
     return torch.tensor([list(r) + [0] * (width - len(r)) for r in rows], dtype=torch.long)
 
 
-class LMPolicy(nn.Module):
+class LMPolicy(ActByScores, nn.Module):
     """A small transformers encoder trained from scratch that scores candidate actions (see the module doc)."""
 
     def __init__(self, vocabulary: Sequence[str], config: LMPolicyConfig | None = None, seed: int = 0) -> None:
@@ -190,14 +190,3 @@ class LMPolicy(nn.Module):
     def scores(self, observations: Sequence[Observation]) -> list[torch.Tensor]:
         logits, valid = self.padded_scores(observations)
         return [row[m] for row, m in zip(logits, valid)]
-
-    @torch.no_grad()
-    def act(self, observations: Sequence[Observation], greedy: bool = True,
-            generator: torch.Generator | None = None) -> list[int]:
-        was_training = self.training
-        self.eval()
-        try:
-            logits, valid = self.padded_scores(observations)
-        finally:
-            self.train(was_training)
-        return choose_actions(logits, valid, greedy, generator)

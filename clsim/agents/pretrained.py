@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from .base import Observation, choose_actions, pad_logits
+from .base import ActByScores, Observation, pad_logits
 
 
 @dataclass
@@ -65,7 +65,7 @@ def prompt_text(observation: Observation) -> str:
     return f"{observation['instruction']} | {observation['observation']}"
 
 
-class PretrainedAgent(nn.Module):
+class PretrainedAgent(ActByScores, nn.Module):
     """Shared machinery: offline loading, LoRA, tokenisation, trained-tensor checkpoints."""
 
     kind: ClassVar[str] = ""
@@ -130,17 +130,6 @@ class PretrainedAgent(nn.Module):
     # ----- Agent protocol ------------------------------------------------------------------------
     def padded_scores(self, observations: Sequence[Observation]) -> tuple[torch.Tensor, torch.Tensor]:
         return pad_logits(self.scores(observations))
-
-    @torch.no_grad()
-    def act(self, observations: Sequence[Observation], greedy: bool = True,
-            generator: torch.Generator | None = None) -> list[int]:
-        was_training = self.training
-        self.eval()
-        try:
-            logits, valid = self.padded_scores(observations)
-        finally:
-            self.train(was_training)
-        return choose_actions(logits, valid, greedy, generator)
 
 
 class EncoderAgent(PretrainedAgent):
