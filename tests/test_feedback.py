@@ -134,3 +134,16 @@ def test_clsim_feedback_runs_rounds_and_reports_success_per_round(tmp_path):
     assert bad.exit_code == 2 and "feedback rate must be in [0, 1], got 1.5" in " ".join(bad.output.split())
     wrong = CliRunner().invoke(app, ["train", "--learner", "bandit", "--out", str(tmp_path / "x")])
     assert wrong.exit_code == 2 and "learns from feedback" in " ".join(wrong.output.split())
+
+
+def test_online_feedback_updates_after_every_few_episodes_within_a_round(tmp_path):
+    from clsim.interactive.experiment import FeedbackRunConfig, run_feedback
+
+    settings = dict(setup="environment-il", rounds=1, tasks_per_round=6, demonstrations=1, initial_epochs=0,
+                    eval_episodes=1, max_steps=6, initial_segments=1, learner_config=LearnerConfig(stream_batch=2,
+                                                                                                 round_epochs=1))
+    rounds = run_feedback(FeedbackRunConfig(**settings), tmp_path / "rounds")
+    online = run_feedback(FeedbackRunConfig(**settings, online=True), tmp_path / "online")
+    assert online["cost"]["updates"] > rounds["cost"]["updates"], "one update pass per 2 episodes, not per round"
+    record = [json.loads(line) for line in (tmp_path / "online" / "metrics.jsonl").read_text().splitlines()][-1]
+    assert record["feedback"] == record["steps"], "every deployed action judged (rate 1)"

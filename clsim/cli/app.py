@@ -283,6 +283,8 @@ def feedback(
     delay: Annotated[int, typer.Option(help="Actions before feedback arrives.")] = FeedbackConfig.delay,
     cancel_after: Annotated[int, typer.Option(help="Negatives in a row after which the user cancels (0: never).")]
         = FeedbackConfig.cancel_after,
+    online: Annotated[bool, typer.Option(help="Update after every few deployed episodes (the learner's "
+                                              "stream_batch) instead of once per round.")] = False,
     eval_episodes: EvalEpisodesOption = FeedbackRunConfig.eval_episodes,
     max_steps: MaxStepsOption = FeedbackRunConfig.max_steps,
     world: WorldOption = "household",
@@ -295,7 +297,7 @@ def feedback(
         config = FeedbackRunConfig(
             world=world, setup=setup, order=order, seed=seed, rounds=rounds, tasks_per_round=tasks_per_round,
             initial_segments=initial_segments, arrive_every=arrive_every, demonstrations=demonstrations,
-            initial_epochs=initial_epochs, eval_episodes=eval_episodes, max_steps=max_steps,
+            initial_epochs=initial_epochs, eval_episodes=eval_episodes, max_steps=max_steps, online=online,
             feedback=FeedbackConfig(rate=rate, noise=noise, delay=delay, cancel_after=cancel_after),
             learner_config=LearnerConfig(**parse_options(learner_option or [], LearnerConfig, "learner")))
         config.validate()

@@ -49,6 +49,7 @@ class FeedbackRunConfig:
     tasks_per_round: int = 60  # deployed tasks per round, spread over the arrived segments
     eval_episodes: int = 30  # held-out tasks per arrived segment, scored after every round
     max_steps: int = 60
+    online: bool = False  # update after every `stream_batch` deployed episodes instead of once per round
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     learner_config: LearnerConfig = field(default_factory=LearnerConfig)
     policy_config: LMPolicyConfig = field(default_factory=LMPolicyConfig)
@@ -107,9 +108,19 @@ def _run(config: FeedbackRunConfig, out: Path, on_round: Callable[[dict[str, Any
                for i in range(len(present))]
         tasks = [t for s, n in zip(present, per)
                  for t in segment_tasks(family, setup, s, "train", n, config.seed + 1_000 * round_)]
-        interactions = deploy(family, agent, tasks, config.feedback, seed=config.seed * 1_000 + round_,
-                              max_steps=config.max_steps)
-        stats = learner.learn_round(interactions)
+        if config.online:  # the policy changes after every few deployed episodes, not once per round
+            random.Random(f"online/{config.seed}/{round_}").shuffle(tasks)
+            size = config.learner_config.stream_batch
+            groups = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+        else:
+            groups = [tasks]
+        interactions, stats = [], {}
+        for number, group in enumerate(groups):
+            deployed = deploy(family, agent, group, config.feedback, max_steps=config.max_steps,
+                              seed=config.seed * 1_000 + round_ + 1_000_000 * number)
+            for key, value in learner.learn_round(deployed).items():
+                stats[key] = stats.get(key, 0.0) + value
+            interactions += deployed
         stats.update(deployed_success=float(np.mean([i.success for i in interactions])),
                      cancelled=float(sum(i.cancelled for i in interactions)))
         _record(run, family, agent, suites, segments, config, round_, present, stats, on_round)
