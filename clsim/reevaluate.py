@@ -7,7 +7,6 @@ checkpoints/final.safetensors, and scores it on every segment's seen and unseen 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from safetensors.torch import load_file
 
 from .agents import make_agent
 from .envs import get_family
-from .eval.rundir import RunDirectoryError, atomic_write_json
+from .eval.rundir import RunDirectory, RunDirectoryError, atomic_write_json
 from .eval.summary import SCORES, SPLITS
 from .experiment import RunConfig, evaluate
 
@@ -31,8 +30,8 @@ def evaluate_run(path: Path, episodes: int, max_steps: int | None = None) -> dic
     if not (path / "config.json").is_file() or not weights.is_file():
         raise RunDirectoryError(f"{path} is not a finished clsim run (needs config.json and "
                                 "checkpoints/final.safetensors)")
+    config = RunConfig.from_dict(RunDirectory.read_config(path))
     try:
-        config = RunConfig.from_dict(json.loads((path / "config.json").read_text()))
         state = load_file(weights)
     except (OSError, ValueError) as error:
         raise RunDirectoryError(f"cannot read the run in {path}: {error}") from error

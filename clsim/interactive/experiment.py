@@ -24,6 +24,7 @@ from ..envs import get_family
 from ..eval.plots import plot_stream_curves
 from ..eval.rundir import RunDirectory
 from ..eval.stream_metrics import stream_metrics
+from ..eval.summary import matrix as score_matrix
 from ..experiment import deterministic, evaluate
 from ..learners import LearnerConfig
 from ..learners.bandit import BanditLearner
@@ -148,8 +149,7 @@ def _record(run: RunDirectory, family: Any, agent: Any, suites: dict, segments: 
 def _summarise(records: list[dict[str, Any]], segments: tuple[str, ...], config: FeedbackRunConfig) -> dict[str, Any]:
     """Success per round; over arrived segments, the stream metrics of the rounds x segments matrix."""
     rounds = [r["round"] for r in records]
-    matrix = np.array([[r["scores"].get(s, {}).get("seen", {}).get("sr", np.nan) for s in segments]
-                       for r in records])
+    matrix = score_matrix(records, segments, "seen", "sr")
     arrived = [j for j in range(len(segments)) if not np.isnan(matrix[:, j]).all()]
     first = [int(np.argmax(~np.isnan(matrix[:, j]))) for j in arrived]
     metrics = stream_metrics(matrix[:, arrived], [r + 1 for r in rounds], first)
@@ -161,8 +161,7 @@ def _summarise(records: list[dict[str, Any]], segments: tuple[str, ...], config:
 
 
 def plot_feedback(run: RunDirectory, summary: dict[str, Any]) -> Path:
-    matrix = np.array([[r["scores"].get(s, {}).get("seen", {}).get("sr", np.nan) for s in summary["segments"]]
-                       for r in run.records])
+    matrix = score_matrix(run.records, tuple(summary["segments"]), "seen", "sr")
     return plot_stream_curves(run.plots / "success_over_rounds.png", matrix, summary["rounds"], summary["segments"],
                               [], "Success per segment after each feedback round", "SR (seen scenes)",
                               xlabel="round (0: demonstrations only)")

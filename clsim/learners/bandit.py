@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from torch import nn
 
 from ..agents.base import pad_logits
 from ..envs.core import Episode
@@ -88,8 +87,7 @@ class BanditLearner(Learner):
         loss = bandit_loss(logits, valid, steps)
         self.optimizer.zero_grad()
         loss.backward()
-        nn.utils.clip_grad_norm_(self.agent.parameters(), self.config.clip_grad)
-        self.optimizer.step()
+        self.clip_and_step()
         self.updates += 1
         return loss.item()
 
