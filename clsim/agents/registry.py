@@ -27,19 +27,30 @@ def get_agent(name: str) -> type:
     return resolve(name, AGENTS, ENTRY_POINTS, "agent", PROTOCOL)
 
 
-def make_agent(name: str, vocabulary: Sequence[str], policy_config: LMPolicyConfig, seed: int,
-               options: Mapping[str, Any] | None = None) -> Any:
-    """A fresh agent for a run. The LM policy takes the run's policy config (with `options` on top);
-    an agent with a ``config_class`` is built from `options`; other plug-ins take none."""
+def agent_config(name: str, policy_config: LMPolicyConfig, options: Mapping[str, Any] | None = None) -> Any:
+    """The config agent `name` is built from: the run's policy config with `options` on top for the LM
+    policy, its ``config_class`` filled from `options` for others, None for plug-ins that take none.
+    Building it checks the options (a ValueError names a bad one)."""
     cls, options = get_agent(name), dict(options or {})
     if cls is LMPolicy:
-        return LMPolicy(vocabulary, replace(policy_config, **options), seed=seed)
+        return replace(policy_config, **options)
     config_class = getattr(cls, "config_class", None)
     if config_class is not None:
-        return construct(cls, name, "agent", "cls(vocabulary, config, seed=seed)", list(vocabulary),
-                         config_class(**options), seed=seed)
+        return config_class(**options)
     if options:
         raise ValueError(f"agent {name!r} takes no options (it has no config_class); got {', '.join(options)}")
+    return None
+
+
+def make_agent(name: str, vocabulary: Sequence[str], policy_config: LMPolicyConfig, seed: int,
+               options: Mapping[str, Any] | None = None) -> Any:
+    """A fresh agent for a run, built from its `agent_config`."""
+    cls, config = get_agent(name), agent_config(name, policy_config, options)
+    if cls is LMPolicy:
+        return LMPolicy(vocabulary, config, seed=seed)
+    if config is not None:
+        return construct(cls, name, "agent", "cls(vocabulary, config, seed=seed)", list(vocabulary), config,
+                         seed=seed)
     return construct(cls, name, "agent", "cls(vocabulary, seed=seed)", list(vocabulary), seed=seed)
 
 
