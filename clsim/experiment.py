@@ -10,17 +10,16 @@ import random
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from .agents import LMPolicyConfig, RandomAgent, get_agent, make_agent
+from .agents import LMPolicyConfig, RandomAgent, make_agent
 from .agents.base import Agent
-from .agents.pretrained import PretrainedConfig, resolve_model_dir
-from .agents.registry import agent_config_class, agent_spec
+from .agents.registry import agent_config, agent_spec
 from .envs import get_family
 from .envs.core import Task, WorldFamily
 from .eval.checkpoints import Checkpoint, latest_samples, load_latest, restore_rng, rng_state, save_checkpoint
@@ -74,14 +73,7 @@ class RunConfig:
 
     def validate(self) -> None:
         get_family(self.world)
-        get_agent(self.agent)
-        config_class = agent_config_class(self.agent) if self.agent_options else None
-        if config_class is LMPolicyConfig:
-            replace(self.policy_config, **self.agent_options)
-        elif config_class is not None:
-            config = config_class(**self.agent_options)
-            if isinstance(config, PretrainedConfig):
-                resolve_model_dir(config.model_dir)
+        agent_config(self.agent, self.policy_config, self.agent_options)  # checks the agent's name and options
         learner = get_learner(self.learner)
         if "demonstrations" not in learner.supports:
             raise ValueError(f"learner {self.learner!r} learns from {', '.join(sorted(learner.supports))}, "
@@ -99,6 +91,13 @@ class RunConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def stream_length(self) -> int:
+        """Samples in the run's stream, without generating it: every segment deals `per_segment` samples
+        (blurry streams move samples between periods, never add or drop one); a stream file is read."""
+        if self.stream_file is not None:
+            return len(self.stream())
+        return self.per_segment * len(self.get_setup().segments(get_family(self.world), self.order))
 
     def stream(self) -> Stream:
         """The run's stream: the same samples in the same order on every machine."""
@@ -145,15 +144,15 @@ def eval_points(total: int, every: int, segment_ends: list[int]) -> list[int]:
     return sorted(set(range(every, total + 1, every)) | set(segment_ends) | {total})
 
 
-def _seen_segments(stream: Stream, samples: int) -> list[str]:
-    """Labels of which at least one sample has arrived (in a blurry stream, before their own segment too)."""
-    first = stream.first_seen()
+def _seen_segments(stream: Stream, samples: int, first: dict[str, int]) -> list[str]:
+    """Labels of which at least one sample has arrived (in a blurry stream, before their own segment too);
+    `first` is ``stream.first_seen()``."""
     return [s for s in stream.segments if first.get(s, len(stream) + 1) <= samples]
 
 
-def _upcoming(stream: Stream, samples: int, seen: list[str]) -> list[str]:
-    """At a period's end, the next period's labels of which no sample has arrived: scored for FWT only."""
-    ends = stream.segment_ends()
+def _upcoming(stream: Stream, samples: int, seen: list[str], ends: dict[str, int]) -> list[str]:
+    """At a period's end, the next period's labels of which no sample has arrived: scored for FWT only.
+    `ends` is ``stream.segment_ends()``."""
     for labels, following in zip(stream.periods, stream.periods[1:]):
         if ends[labels[0]] == samples:
             return [s for s in following if s not in seen]
@@ -239,7 +238,8 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
         start, earlier = _restore(run, agent, learner)
         started = time.perf_counter()
 
-    ends = list(stream.segment_ends().values())
+    segment_ends, first_seen = stream.segment_ends(), stream.first_seen()  # fixed for the whole stream
+    ends = list(segment_ends.values())
     points = eval_points(len(stream), config.eval_every, ends)
     for item in stream.iter_from(start):
         learner.observe([item.demonstration.episode()])
@@ -249,8 +249,8 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
         if on_sample:
             on_sample(seen)
         if seen in points:
-            current = _seen_segments(stream, seen)
-            upcoming = _upcoming(stream, seen, current)
+            current = _seen_segments(stream, seen, first_seen)
+            upcoming = _upcoming(stream, seen, current, segment_ends)
             scores = {s: {split: v.as_dict() for split, v in d.items()} for s, d in
                       evaluate(family, agent, suites, current + upcoming, config.max_steps).items()}
             record = {"samples": seen, "updates": getattr(learner, "updates", None), "segment": item.segment,

@@ -249,3 +249,15 @@ def test_unreadable_setup_files_are_reported(tmp_path):
         get_setup(str(tmp_path / "missing.yaml"))
     with pytest.raises(ValueError, match="or a setup file"):
         get_setup("kitchen-first")
+
+
+def test_a_run_knows_its_stream_length_without_generating_the_stream(tmp_path):
+    from clsim.experiment import RunConfig
+    from clsim.streams.stream import write_jsonl
+
+    for settings in ({}, {"blurry": "10-10"}, {"blurry": "si-20-30", "setup": "environment-il", "order": 7},
+                     {"per_segment": 3, "setup": "environment-il"}):
+        config = RunConfig(**settings)
+        assert config.stream_length() == len(config.stream()), settings
+    write_jsonl(RunConfig(per_segment=2).stream(), tmp_path / "s.jsonl")
+    assert RunConfig(stream_file=str(tmp_path / "s.jsonl")).stream_length() == 14

@@ -135,7 +135,7 @@ def train(
             start = 0
     except ValueError as error:  # RunDirectoryError included
         fail(str(error))
-    total = len(config.stream())
+    total = config.stream_length()
     verb = f"resuming at sample {start}:" if resume is not None else ""
     console.print(f"[bold]clsim train[/] {verb} {config.setup} order {config.order}, learner {config.learner}, "
                   f"agent {config.agent}, seed {config.seed} -> {target}")
