@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..agents.base import Agent
 from ..envs.core import Task, WorldFamily
 from .episodes import EpisodeResult
 
 
+def start_episodes(family: WorldFamily, tasks: Sequence[Task], max_steps: int
+                   ) -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """One env per task, reset to it: the envs, first observations and infos of a batched rollout."""
+    envs = [family.make_env(max_steps=max_steps) for _ in tasks]
+    started = [env.reset(options={"task": task}) for env, task in zip(envs, tasks)]
+    return envs, [obs for obs, _ in started], [info for _, info in started]
+
+
 def rollout(family: WorldFamily, agent: Agent, tasks: Sequence[Task], max_steps: int = 100,
             greedy: bool = True) -> list[EpisodeResult]:
     """Run `agent` on every task until each episode ends; one agent call per time step."""
-    envs = [family.make_env(max_steps=max_steps) for _ in tasks]
-    observations, infos = [], []
-    for env, task in zip(envs, tasks):
-        obs, info = env.reset(options={"task": task})
-        observations.append(obs)
-        infos.append(info)
+    envs, observations, infos = start_episodes(family, tasks, max_steps)
     privileged = getattr(agent, "privileged", False)
     active = list(range(len(tasks)))
     while active:

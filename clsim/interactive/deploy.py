@@ -11,6 +11,7 @@ import torch
 
 from ..agents.base import Agent, pad_logits
 from ..envs.core import Task, WorldFamily
+from ..eval.rollout import start_episodes
 from .user import FeedbackConfig, SimulatedUser
 
 
@@ -31,15 +32,11 @@ def deploy(family: WorldFamily, agent: Agent, tasks: Sequence[Task], feedback: F
            max_steps: int = 60) -> list[Interaction]:
     """Run the agent, sampling from its policy, on every task; one user per task (seeded by `seed` and the task)."""
     generator = torch.Generator().manual_seed(seed)
-    envs = [family.make_env(max_steps=max_steps) for _ in tasks]
+    envs, observations, infos = start_episodes(family, tasks, max_steps)
     users = [SimulatedUser(feedback, random.Random(f"user/{seed}/{task.id}")) for task in tasks]
-    records = [Interaction(t.id, [], [], [], {}, False, False) for t in tasks]
-    observations, infos = [], []
-    for env, task, user in zip(envs, tasks, users):
-        obs, info = env.reset(options={"task": task})
-        observations.append(obs)
-        infos.append(info)
+    for user in users:
         user.start()
+    records = [Interaction(t.id, [], [], [], {}, False, False) for t in tasks]
     active = list(range(len(tasks)))
     while active:
         with torch.no_grad():
