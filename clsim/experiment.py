@@ -75,9 +75,10 @@ class RunConfig:
         get_family(self.world)
         agent_config(self.agent, self.policy_config, self.agent_options)  # checks the agent's name and options
         learner = get_learner(self.learner)
-        if "demonstrations" not in learner.supports:
-            raise ValueError(f"learner {self.learner!r} learns from {', '.join(sorted(learner.supports))}, "
-                             "but this stream delivers demonstrations")
+        stream_kind(learner, self.learner)
+        check = getattr(learner, "check_requirements", None)
+        if callable(check):
+            check()
         self.get_setup().segments(get_family(self.world), self.order)
         for name in ("per_segment", "eval_every", "eval_episodes", "max_steps"):
             if getattr(self, name) < 1:
@@ -119,6 +120,19 @@ class RunConfig:
             return cls(**values)
         except TypeError as error:
             raise ValueError(f"not a clsim run configuration: {error}") from error
+
+
+STREAM_KINDS = ("demonstrations", "reward")  # what `clsim train` streams: expert episodes, or tasks to act in
+
+
+def stream_kind(learner: type, name: str) -> str:
+    """What the run streams to `learner`: demonstrations (imitation) if it learns from them, else tasks that it
+    acts in for the world's reward. Feedback learners have their own loop (`clsim feedback`)."""
+    for kind in STREAM_KINDS:
+        if kind in learner.supports:
+            return kind
+    raise ValueError(f"learner {name!r} learns from {', '.join(sorted(learner.supports))}, but clsim train streams "
+                     f"{' or '.join(STREAM_KINDS)}" + (" (use clsim feedback)" if "feedback" in learner.supports else ""))
 
 
 def peak_rss_mb() -> float | None:
@@ -241,8 +255,9 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
     segment_ends, first_seen = stream.segment_ends(), stream.first_seen()  # fixed for the whole stream
     ends = list(segment_ends.values())
     points = eval_points(len(stream), config.eval_every, ends)
+    imitation = stream_kind(get_learner(config.learner), config.learner) == "demonstrations"
     for item in stream.iter_from(start):
-        learner.observe([item.demonstration.episode()])
+        learner.observe([item.demonstration.episode() if imitation else item.demonstration.task])
         seen = item.position + 1
         if seen == len(stream):
             learner.flush()

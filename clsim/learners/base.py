@@ -46,11 +46,19 @@ class LearnerConfig:
     step_batch: int = 64  # bandit: steps per update, half this round's and half rehearsal
     feedback_window: int = 8  # bandit: an unlabelled action takes the next feedback within this many actions
     joint_epochs: int = 14  # offline epochs of the joint upper bound: 14 x 560 / 8 = 980 updates, as online
+    steps_per_task: int = 60  # ppo: environment steps of practice per arriving task (one full episode's worth)
+    ppo_envs: int = 4  # ppo: environments stepped together; each rollout runs one ppo_max_steps window on each
+    ppo_epochs: int = 4  # ppo: passes over each rollout (4 x 60 steps per task ~ an imitation learner's 7 x ~30)
+    ppo_minibatch: int = 60  # ppo: steps per gradient step
+    ppo_lr: float = 3e-4  # ppo: Adam learning rate (SB3's default)
+    ppo_entropy: float = 0.01  # ppo: entropy bonus, keeping the sampled policy exploring
+    ppo_max_steps: int = 60  # ppo: actions per training episode and rollout window (the evaluator's limit)
 
     def __post_init__(self) -> None:
         if self.distill not in ("mse", "kl"):
             raise ValueError(f"distill must be 'mse' or 'kl', got {self.distill!r}")
-        for name in ("mir_candidates", "snapshot_period", "joint_epochs"):
+        for name in ("mir_candidates", "snapshot_period", "joint_epochs", "steps_per_task", "ppo_envs", "ppo_epochs",
+                     "ppo_minibatch", "ppo_max_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0.0 <= self.ewc_decay < 1.0:

@@ -1,0 +1,147 @@
+"""PPO from the world's reward (stable-baselines3 / sb3-contrib MaskablePPO), continually on a task stream.
+
+Tasks, not demonstrations, arrive. Every `stream_batch` tasks become the pool that the learner
+practises for ``steps_per_task`` environment steps each: ``ppo_envs`` environments start the pool's
+tasks in turn, and each rollout is one window of ``ppo_max_steps`` (an episode's limit) on every
+environment, after which MaskablePPO updates. A batch's practice starts fresh episodes and cuts
+those still running at its end (their value is bootstrapped); with the defaults (4 tasks, 4
+environments, 60 steps each) that is one full-length attempt per task plus any retry after an
+early stop. So a checkpoint between batches holds the whole state, and a resumed run repeats the
+same numbers.
+The actor is the run's agent itself (see :mod:`clsim.agents.sb3`); the learner never sees a label.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+from torch import nn
+
+from ..envs import get_family
+from ..envs.core import Task
+from .base import LearnerConfig
+from .registry import register
+
+INSTALL_HINT = "pip install 'clsim[rl]' (stable-baselines3 and sb3-contrib)"
+
+
+class TaskPool:
+    """The tasks being practised now, handed out in turn to every environment that resets."""
+
+    def __init__(self) -> None:
+        self.tasks: list[Task] = []
+        self.cursor = 0
+
+    def replace(self, tasks: Sequence[Task]) -> None:
+        self.tasks, self.cursor = list(tasks), 0
+
+    def next(self) -> Task:
+        task = self.tasks[self.cursor % len(self.tasks)]
+        self.cursor += 1
+        return task
+
+
+class PoolTasks(gym.Wrapper):
+    """Every reset, including SB3's automatic ones, starts the pool's next task."""
+
+    def __init__(self, env: gym.Env, pool: TaskPool) -> None:
+        super().__init__(env)
+        self.pool = pool
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        return self.env.reset(seed=seed, options={**(options or {}), "task": self.pool.next()})
+
+
+@register
+class PPOLearner:
+    name = "ppo"
+    supports = frozenset({"reward"})
+
+    @staticmethod
+    def check_requirements() -> None:
+        """Fail before a run starts when stable-baselines3 or sb3-contrib is missing."""
+        try:
+            import sb3_contrib  # noqa: F401
+            import stable_baselines3  # noqa: F401
+        except ImportError as error:
+            raise ValueError(f"learner 'ppo' needs {error.name}: {INSTALL_HINT}") from error
+
+    def __init__(self, agent: nn.Module, config: LearnerConfig | None = None, seed: int = 0) -> None:
+        self.check_requirements()
+        self.agent, self.config, self.seed = agent, config or LearnerConfig(), seed
+        self.pool = TaskPool()
+        self.pending: list[Task] = []
+        self.samples_seen = self.updates = 0
+        self.model: Any = None  # MaskablePPO, built on the first task: the task names its world
+        self.world = ""
+
+    # ----- the learner protocol ------------------------------------------------------------
+    def observe(self, tasks: Sequence[Task]) -> None:
+        for task in tasks:
+            self.pending.append(task)
+            self.samples_seen += 1
+            if len(self.pending) == self.config.stream_batch:
+                self._practise()
+
+    def flush(self) -> None:
+        if self.pending:
+            self._practise()
+
+    def buffer_bytes(self) -> int:
+        """PPO keeps no memory across batches; its rollout buffer is refilled every update."""
+        return 0
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {"pending": list(self.pending), "samples_seen": self.samples_seen, "updates": self.updates,
+                 "agent": self.agent.state_dict()}
+        if self.model is not None:
+            state |= {"critic": self.model.policy.critic.state_dict(),
+                      "optimizer": self.model.policy.optimizer.state_dict(),
+                      "timesteps": self.model.num_timesteps, "world": self.world}
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.agent.load_state_dict(state["agent"])
+        self.pending, self.samples_seen, self.updates = list(state["pending"]), state["samples_seen"], state["updates"]
+        if "critic" in state:
+            self._build(state["world"])
+            self.model.policy.critic.load_state_dict(state["critic"])
+            self.model.policy.optimizer.load_state_dict(state["optimizer"])
+            self.model.num_timesteps = state["timesteps"]
+
+    # ----- machinery -----------------------------------------------------------------------
+    def _build(self, world: str) -> None:
+        from sb3_contrib import MaskablePPO
+        from stable_baselines3.common.vec_env import DummyVecEnv
+
+        from ..agents.sb3 import AgentActorCritic, TokenizedCandidates
+
+        family = get_family(world)
+        words = family.vocabulary()
+        c = self.config
+
+        def make() -> gym.Env:
+            env = family.make_env(max_steps=c.ppo_max_steps)
+            return TokenizedCandidates(PoolTasks(env, self.pool), words)
+
+        env = DummyVecEnv([make] * c.ppo_envs)
+        vocabulary = env.envs[0].tokenizer.words
+        self.model = MaskablePPO(AgentActorCritic, env, learning_rate=c.ppo_lr, n_steps=c.ppo_max_steps,
+                                 batch_size=c.ppo_minibatch, n_epochs=c.ppo_epochs, ent_coef=c.ppo_entropy,
+                                 policy_kwargs={"agent": self.agent, "words": vocabulary}, device="cpu", verbose=0)
+        self.world = world
+
+    def _practise(self) -> None:
+        if self.model is None:
+            self._build(self.pending[0].family)
+        self.pool.replace(self.pending)
+        self.model._last_obs = None  # start fresh episodes on the new pool (see the module doc)
+        steps = self.config.steps_per_task * len(self.pending)
+        self.model.learn(total_timesteps=steps, reset_num_timesteps=False, log_interval=None)
+        c = self.config
+        rollout = c.ppo_max_steps * c.ppo_envs
+        self.updates += math.ceil(steps / rollout) * c.ppo_epochs * math.ceil(rollout / c.ppo_minibatch)
+        self.pending = []
