@@ -6,9 +6,13 @@ import gymnasium
 
 from .core import Demonstration, Episode, Step, Task, WorldFamily, family_names, get_family, register_family
 from .household import HouseholdFamily
+from .navigation import NavigationFamily
 
 register_family("household", HouseholdFamily)
-if "clsim/Household-v0" not in gymnasium.registry:
-    gymnasium.register("clsim/Household-v0", entry_point="clsim.envs.household.env:HouseholdEnv")
+register_family("navigation", NavigationFamily)
+for _id, _entry in (("clsim/Household-v0", "clsim.envs.household.env:HouseholdEnv"),
+                    ("clsim/Navigation-v0", "clsim.envs.navigation.env:NavigationEnv")):
+    if _id not in gymnasium.registry:
+        gymnasium.register(_id, entry_point=_entry)
 
 __all__ = ["Demonstration", "Episode", "Step", "Task", "WorldFamily", "family_names", "get_family"]

@@ -1,9 +1,11 @@
-"""Episode-level scores: SR, GC and their path-length-weighted (PLW) versions, as in ALFRED."""
+"""Episode-level scores: SR, GC and their path-length-weighted (PLW) versions, as in ALFRED; and for
+worlds that report navigation facts, R2R/CVDN's SPL, navigation error, oracle SR, nDTW, SDTW, goal
+progress and questions asked."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,7 @@ class EpisodeResult:
     goal_total: int
     steps: int  # T, actions the agent took
     expert_steps: int  # L*, the expert's path length
+    navigation: Mapping[str, float] | None = None  # info["navigation"] of worlds that navigate (metres, counts)
 
 
 @dataclass(frozen=True)
@@ -23,9 +26,25 @@ class SuiteScores:
     plw_sr: float
     plw_gc: float
     episodes: int
+    navigation: Mapping[str, float] = field(default_factory=dict)  # spl, ne, osr, ndtw, sdtw, gp, asks
 
     def as_dict(self) -> dict[str, float]:
-        return asdict(self)
+        record = asdict(self)
+        return {**{k: v for k, v in record.items() if k != "navigation"}, **self.navigation}
+
+
+def navigation_scores(facts: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """SPL = mean S*l/max(p, l) (Anderson et al. 2018); NE = mean distance to the goal at the end (m);
+    OSR = mean oracle success; nDTW and SDTW = mean nDTW and S*nDTW (Ilharco et al. 2019); GP = mean goal
+    progress (m, Thomason et al. 2019); asks = mean questions to the guide."""
+    def mean(values: Sequence[float]) -> float:
+        return sum(values) / len(values)
+
+    return {"spl": mean([f["success"] * f["shortest_length"] / max(f["path_length"], f["shortest_length"])
+                         for f in facts]),
+            "ne": mean([f["nav_error"] for f in facts]), "osr": mean([f["oracle_success"] for f in facts]),
+            "ndtw": mean([f["ndtw"] for f in facts]), "sdtw": mean([f["success"] * f["ndtw"] for f in facts]),
+            "gp": mean([f["progress"] for f in facts]), "asks": mean([f["asks"] for f in facts])}
 
 
 def score(results: Sequence[EpisodeResult]) -> SuiteScores:
@@ -45,4 +64,5 @@ def score(results: Sequence[EpisodeResult]) -> SuiteScores:
         sr=sum(success) / len(results),
         gc=sum(r.goal_met for r in results) / sum(r.goal_total for r in results),
         plw_sr=plw(success), plw_gc=plw(gc_each), episodes=len(results),
+        navigation=navigation_scores([r.navigation for r in results]) if all(r.navigation for r in results) else {},
     )

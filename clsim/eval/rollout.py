@@ -36,4 +36,5 @@ def rollout(family: WorldFamily, agent: Agent, tasks: Sequence[Task], max_steps:
         active = still
     return [EpisodeResult(task_id=t.id, success=bool(info["success"]), goal_met=info["goal_conditions"][0],
                           goal_total=info["goal_conditions"][1], steps=info["steps"],
-                          expert_steps=info["expert_length"]) for t, info in zip(tasks, infos)]
+                          expert_steps=info["expert_length"], navigation=info.get("navigation"))
+            for t, info in zip(tasks, infos)]

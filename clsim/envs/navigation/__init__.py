@@ -1,0 +1,40 @@
+"""The VLN-style navigation world (``clsim/Navigation-v0``): instruction- and dialogue-guided navigation
+over procedural buildings of 8 scene domains."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import Demonstration, Task
+from .domains import DOMAIN_NAMES
+from .env import NavigationEnv
+from .language import ASK, STOP
+from .tasks import MODES, demonstrate, make_tasks, vocabulary
+
+__all__ = ["NavigationEnv", "NavigationFamily"]
+
+
+class NavigationFamily:
+    """The navigation world as a :class:`clsim.envs.core.WorldFamily`: behaviors are the two modes
+    (instruction, dialogue), environments the scene domains."""
+
+    name = "navigation"
+    env_id = "clsim/Navigation-v0"
+    behaviors = MODES
+    environments = DOMAIN_NAMES
+    action_classes = ("go", STOP, ASK)
+
+    def allowed(self, behavior: str, environment: str) -> bool:
+        return behavior in MODES and environment in DOMAIN_NAMES
+
+    def make_tasks(self, behavior: str, environment: str, split: str, count: int, seed: int) -> list[Task]:
+        return make_tasks(behavior, environment, split, count, seed)
+
+    def demonstrate(self, task: Task) -> Demonstration:
+        return demonstrate(task)
+
+    def make_env(self, **kwargs: Any) -> NavigationEnv:
+        return NavigationEnv(**kwargs)
+
+    def vocabulary(self) -> list[str]:
+        return vocabulary()
