@@ -26,11 +26,11 @@ from .eval.checkpoints import Checkpoint, latest_samples, load_latest, restore_r
 from .eval.episodes import SuiteScores, score
 from .eval.rollout import rollout
 from .eval.rundir import RunDirectory
-from .eval.summary import SCORES, SPLITS, add_forward_transfer, plot_run, summarise
+from .eval.summary import SPLITS, add_forward_transfer, plot_run, score_keys, summarise
 from .learners import Learner, LearnerConfig, get_learner
 from .plugins import construct
 from .streams import Blurry, Setup, Stream, get_setup
-from .streams.setups import is_setup_file, read_setup_file
+from .streams.setups import is_setup_file, read_setup_file, setup_world
 from .streams.stream import read_jsonl
 
 
@@ -38,7 +38,7 @@ from .streams.stream import read_jsonl
 class RunConfig:
     """Everything that determines a run's numbers; saved as config.json."""
 
-    world: str = "household"
+    world: str | None = None  # None: the setup's own world (navigation for cvln-*), else household
     setup: str = "behavior-il"
     learner: str = "cama"
     agent: str = "lm"  # or a plug-in: package.module:Class, or a name in the clsim.agents entry points
@@ -61,6 +61,8 @@ class RunConfig:
     def __post_init__(self) -> None:
         if self.setup_definition is None and is_setup_file(self.setup):
             self.setup_definition = read_setup_file(Path(self.setup))
+        if self.world is None:
+            self.world = setup_world(self.setup) or "household"
 
     def run_name(self) -> str:
         """``<setup>-<learner>-o<order>-s<seed>``, with a plug-in's class name and a setup file's stem."""
@@ -283,10 +285,11 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
                        "trainable_parameters": sum(p.numel() for p in agent.parameters() if p.requires_grad)}
     if config.random_baseline:
         baseline = evaluate(family, RandomAgent(config.seed), suites, list(stream.segments), config.max_steps)
-        per_segment = {split: {k: {s: getattr(baseline[s][split], k) for s in stream.segments} for k in SCORES}
-                       for split in SPLITS}
+        values = {s: {split: v.as_dict() for split, v in d.items()} for s, d in baseline.items()}
+        per_segment = {split: {k: {s: values[s][split][k] for s in stream.segments}
+                               for k in score_keys(values)} for split in SPLITS}
         summary["random_baseline"] = {split: {k: float(np.mean(list(per_segment[split][k].values())))
-                                              for k in SCORES} for split in SPLITS}
+                                              for k in per_segment[split]} for split in SPLITS}
         summary["random_baseline_per_segment"] = per_segment
         add_forward_transfer(summary, run.records, per_segment)
     plot_run(run, summary)

@@ -17,7 +17,7 @@ from safetensors.torch import load_file
 from .agents import make_agent
 from .envs import get_family
 from .eval.rundir import RunDirectory, RunDirectoryError, atomic_write_json
-from .eval.summary import SCORES, SPLITS
+from .eval.summary import SPLITS, score_keys
 from .experiment import RunConfig, evaluate
 
 
@@ -45,7 +45,9 @@ def evaluate_run(path: Path, episodes: int, max_steps: int | None = None) -> dic
         scores = evaluate(family, agent, stream.eval_suites(episodes), list(stream.segments), steps)
     result = {"run": str(path), "episodes_per_suite": episodes, "max_steps": steps,
               "segments": {s: {split: v.as_dict() for split, v in d.items()} for s, d in scores.items()},
-              "mean": {f"{split}/{k}": float(np.mean([getattr(scores[s][split], k) for s in stream.segments]))
-                       for split in SPLITS for k in SCORES}}
+              "mean": {}}
+    values = result["segments"]
+    result["mean"] = {f"{split}/{k}": float(np.mean([values[s][split][k] for s in stream.segments]))
+                      for split in SPLITS for k in score_keys(values)}
     atomic_write_json(path / f"eval-{episodes}.json", result)
     return result

@@ -56,6 +56,9 @@ BlurryOption = Annotated[str | None, typer.Option(
     help="i-Blurry N-M: N% of labels stay disjoint, M% of the others' samples arrive in other segments "
          "(e.g. 10-10); si-N-M: Si-Blurry, with random period sizes too.")]
 WorldOption = Annotated[str, typer.Option(help=f"World: {', '.join(family_names())}.")]
+SetupWorldOption = Annotated[str | None, typer.Option(
+    "--world", help=f"World: {', '.join(family_names())} (default: the setup's own, e.g. navigation for "
+                    "cvln-*; else household).")]
 AgentOption = Annotated[str, typer.Option(help=f"Agent: {', '.join(agent_names())}, or a plug-in "
                                                "(package.module:Class or a clsim.agents entry point).")]
 PerSegmentOption = Annotated[int, typer.Option(help="Stream samples per segment.")]
@@ -73,7 +76,7 @@ CheckpointEveryOption = Annotated[int, typer.Option(help="Samples between resuma
                                                          "only).")]
 
 
-def run_config(*, world: str, setup: str, learner: str, agent: str, order: int, seed: int, blurry: str | None,
+def run_config(*, world: str | None, setup: str, learner: str, agent: str, order: int, seed: int, blurry: str | None,
                per_segment: int, eval_every: int, eval_episodes: int, max_steps: int, online_iter: float,
                memory_size: int, learner_option: list[str] | None, baseline: bool, checkpoint_every: int,
                agent_option: list[str] | None = None, stream: Path | None = None) -> RunConfig:
@@ -102,7 +105,7 @@ def train(
     stream: Annotated[Path | None, typer.Option(help="Learn from this JSONL stream (see clsim stream) instead of "
                                                      "generating one; eval suites still come from the seed.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the stream, the model and the learner.")] = 0,
-    world: WorldOption = "household",
+    world: SetupWorldOption = None,
     out: Annotated[Path | None, typer.Option(help="Run directory (default: runs/<setup>-<learner>-o<order>-s<seed>, "
                                                   "numbered if taken).")] = None,
     per_segment: PerSegmentOption = RunConfig.per_segment,
@@ -198,7 +201,7 @@ def stream_(
     setup: SetupOption = "behavior-il",
     order: Annotated[int, typer.Option(help="Segment order (1-5 canonical, 6+ seeded).")] = 1,
     seed: Annotated[int, typer.Option(help="Seed of the stream.")] = 0,
-    world: WorldOption = "household",
+    world: SetupWorldOption = None,
     per_segment: PerSegmentOption = RunConfig.per_segment,
     blurry: BlurryOption = None,
 ) -> None:
@@ -349,7 +352,7 @@ def benchmark(
         = Path("benchmark"),
     agent: AgentOption = "lm",
     blurry: BlurryOption = None,
-    world: WorldOption = "household",
+    world: SetupWorldOption = None,
     per_segment: PerSegmentOption = RunConfig.per_segment,
     eval_every: EvalEveryOption = RunConfig.eval_every,
     eval_episodes: EvalEpisodesOption = RunConfig.eval_episodes,

@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
-from ..eval.report import COLUMNS, GroupRow, fmt
+from ..eval.report import GroupRow, cell, columns
 
 
 def _pct(value: float) -> str:
@@ -33,7 +33,8 @@ def metrics_table(summary: dict[str, Any]) -> Table:
     for column in ("A_last", "A_avg", "A_AUC", "forgetting", "BWT", "FWT", "random agent"):
         table.add_column(column, justify="right")
     baseline = summary.get("random_baseline", {})
-    for key in ("seen/sr", "unseen/sr", "seen/gc", "unseen/gc", "seen/plw_sr", "unseen/plw_sr"):
+    navigation = [k for k in ("seen/spl", "unseen/spl", "seen/ndtw", "unseen/ndtw") if k in summary["metrics"]]
+    for key in ("seen/sr", "unseen/sr", "seen/gc", "unseen/gc", "seen/plw_sr", "unseen/plw_sr", *navigation):
         m = summary["metrics"][key]
         split, score = key.split("/")
         table.add_row(key, *(_pct(m.get(k, float("nan"))) for k in ("a_last", "a_avg", "a_auc", "forgetting", "bwt", "fwt")),
@@ -49,9 +50,10 @@ def report_table(groups: list[GroupRow]) -> Table:
     context = "".join(f"; {key} {value}" for key, value in shared.items())
     table = Table(title=f"Learner comparison (%; mean ± s.e. over runs{context})", title_justify="left")
     keys = [key for key in ("setup", "learner", "settings") if key not in shared]
-    for column in (*keys, "runs", *(c for c, _, _ in COLUMNS), "wall s"):
+    names = columns(groups)
+    for column in (*keys, "runs", *names, "wall s"):
         table.add_column(column, justify="left" if column in keys else "right")
     for g in groups:
-        table.add_row(*(getattr(g, key) for key in keys), str(g.runs),
-                      *(fmt(*g.scores[c], g.runs) for c, _, _ in COLUMNS), f"{g.wall_seconds:.0f}")
+        table.add_row(*(getattr(g, key) for key in keys), str(g.runs), *(cell(g, c) for c in names),
+                      f"{g.wall_seconds:.0f}")
     return table

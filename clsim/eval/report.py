@@ -23,6 +23,19 @@ from .rundir import RunDirectoryError, atomic_write_bytes, read_records
 COLUMNS = (("SR A_last", "seen/sr", "a_last"), ("SR A_AUC", "seen/sr", "a_auc"), ("SR F", "seen/sr", "forgetting"),
            ("SR BWT", "seen/sr", "bwt"), ("GC A_last", "seen/gc", "a_last"), ("GC F", "seen/gc", "forgetting"),
            ("unseen SR", "unseen/sr", "a_last"), ("unseen GC", "unseen/gc", "a_last"))
+NAVIGATION_COLUMNS = (("SPL A_last", "seen/spl", "a_last"), ("SPL F", "seen/spl", "forgetting"),
+                      ("nDTW A_last", "seen/ndtw", "a_last"), ("unseen SPL", "unseen/spl", "a_last"))
+
+
+def columns(items: list[Any]) -> list[str]:
+    """The columns of a table of runs or groups: every world's, plus navigation's where any has them."""
+    names = [c for c, _, _ in COLUMNS]
+    return names + [c for c, _, _ in NAVIGATION_COLUMNS if any(c in item.scores for item in items)]
+
+
+def cell(item: Any, column: str) -> str:
+    """A group's mean ± s.e. in `column`, or a dash where its runs have no such score."""
+    return fmt(*item.scores[column], item.runs) if column in item.scores else "—"
 
 
 def settings_id(config: dict[str, Any]) -> str:
@@ -54,7 +67,8 @@ def read_run(path: Path) -> RunRow:
         config = json.loads((path / "config.json").read_text())
         summary = json.loads((path / "summary.json").read_text())
         metrics = summary["metrics"]
-        scores = {column: 100 * metrics[key][stat] for column, key, stat in COLUMNS}
+        scores = {column: 100 * metrics[key][stat] for column, key, stat in (*COLUMNS, *NAVIGATION_COLUMNS)
+                  if key in metrics}
         records = read_records(path / "metrics.jsonl")
         curve = {r["samples"]: 100 * sum(v["seen"]["sr"] for v in r["scores"].values()) / len(r["scores"])
                  for r in records}
@@ -99,7 +113,8 @@ def group(rows: list[RunRow]) -> list[GroupRow]:
     for row in rows:
         groups[(row.setup, row.learner, row.settings)].append(row)
     return [GroupRow(setup, learner, settings, len(members),
-                     {c: mean_se([m.scores[c] for m in members]) for c, _, _ in COLUMNS},
+                     {c: mean_se([m.scores[c] for m in members]) for c in columns(members)
+                      if all(c in m.scores for m in members)},
                      sum(m.wall_seconds for m in members) / len(members), _mean_curve(members),
                      _mean_forgetting(members))
             for (setup, learner, settings), members in groups.items()]
@@ -124,11 +139,11 @@ def fmt(mean: float, se: float, runs: int) -> str:
 
 
 def markdown(groups: list[GroupRow]) -> str:
-    header = ["setup", "learner", "settings", "runs", *(c for c, _, _ in COLUMNS), "wall s"]
+    names = columns(groups)
+    header = ["setup", "learner", "settings", "runs", *names, "wall s"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for g in groups:
-        cells = [g.setup, g.learner, g.settings, str(g.runs), *(fmt(*g.scores[c], g.runs) for c, _, _ in COLUMNS),
-                 f"{g.wall_seconds:.0f}"]
+        cells = [g.setup, g.learner, g.settings, str(g.runs), *(cell(g, c) for c in names), f"{g.wall_seconds:.0f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -136,10 +151,10 @@ def markdown(groups: list[GroupRow]) -> str:
 def runs_csv(rows: list[RunRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["path", "setup", "learner", "settings", "order", "seed", *(c for c, _, _ in COLUMNS), "wall_seconds",
-                     "memory_bytes"])
+    names = columns(rows)
+    writer.writerow(["path", "setup", "learner", "settings", "order", "seed", *names, "wall_seconds", "memory_bytes"])
     for r in rows:
-        scores = (f"{r.scores[c]:.4f}" for c, _, _ in COLUMNS)
+        scores = (f"{r.scores[c]:.4f}" if c in r.scores else "" for c in names)
         writer.writerow([str(r.path), r.setup, r.learner, r.settings, r.order, r.seed, *scores, r.wall_seconds,
                          r.memory_bytes])
     return out.getvalue()

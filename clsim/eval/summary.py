@@ -12,7 +12,13 @@ from .rundir import RunDirectory
 from .stream_metrics import stream_metrics
 
 SPLITS = ("seen", "unseen")
-SCORES = ("sr", "gc", "plw_sr", "plw_gc")
+SCORES = ("sr", "gc", "plw_sr", "plw_gc")  # every world's; navigation worlds add spl, ne, osr, ndtw, sdtw, gp, asks
+
+
+def score_keys(scores: dict[str, dict[str, Any]]) -> list[str]:
+    """The score names in an eval record's ``scores`` (segment -> split -> name -> value), in order."""
+    first = next(iter(scores.values()))
+    return [k for k in next(iter(first.values())) if k != "episodes"]
 
 
 def matrix(records: list[dict[str, Any]], segments: tuple[str, ...], split: str, key: str) -> np.ndarray:
@@ -33,7 +39,7 @@ def summarise(records: list[dict[str, Any]], segments: Sequence[str], points: li
     summary: dict[str, Any] = {"segments": list(segments), "segment_ends": ends, "samples": samples,
                                "metrics": {}, "final": {}}
     for split in SPLITS:
-        for key in SCORES:
+        for key in score_keys(records[-1]["scores"]):
             a = matrix(records, tuple(segments), split, key)
             summary["metrics"][f"{split}/{key}"] = stream_metrics(a, samples, end_points).as_dict()
             summary["final"][f"{split}/{key}"] = dict(zip(segments, a[-1].tolist()))
@@ -47,7 +53,7 @@ def add_forward_transfer(summary: dict[str, Any], records: list[dict[str, Any]],
     Labels of the first period have no score before their samples and are left out."""
     segments, ends = summary["segments"], summary["segment_ends"]
     for split in SPLITS:
-        for key in SCORES:
+        for key in baseline[split]:
             gains = []
             for j, segment in enumerate(segments):
                 earlier = [e for e in ends if e < ends[j]]

@@ -2,6 +2,7 @@
 
 Behavior-IL: one segment per task type (behavior), all environments of that type mixed in.
 Environment-IL: one segment per environment (scene type), its task types balanced.
+CVLN-instruction / CVLN-dialogue (navigation world): one segment per scene domain, all of one mode.
 Order 1 of each setup is CL-ALFRED's; orders 2-5 are fixed permutations chosen so that every
 segment appears early in one order and late in another; orders 6 and up are permutations seeded
 by the order number, for studies that want more orders than the canonical five.
@@ -34,6 +35,7 @@ class Setup:
     orders: dict[str, tuple[tuple[str, ...], ...]]  # per world family: order 1, 2, ... (1-based)
     axis: str | None = None  # built-in setups: the Task field a segment fixes; None: `filters` say
     filters: Mapping[str, Filter] = field(default_factory=dict)  # user setups: segment -> filter
+    fixed: Filter = field(default_factory=dict)  # built-in setups: what every segment's tasks share
     definition: Mapping[str, Any] | None = None  # a setup file's content, kept in config.json for resume
 
     @property
@@ -57,7 +59,7 @@ class Setup:
         return tuple(segments)
 
     def filter(self, segment: str) -> Filter:
-        return {self.axis: frozenset([segment])} if self.axis else self.filters[segment]
+        return {**self.fixed, self.axis: frozenset([segment])} if self.axis else self.filters[segment]
 
     def cells(self, family: WorldFamily, segment: str) -> list[tuple[str, str]]:
         """The (behavior, environment) pairs a segment's tasks come from, in the world's order."""
@@ -100,15 +102,34 @@ _ENVIRONMENT_ORDERS = (
     ("kitchen", "bedroom", "bathroom", "living_room"),
 )
 
+# Continual VLN (scene domains arrive over time): order 1 goes from homes to ever less homely buildings.
+_DOMAIN_ORDERS = (
+    ("home", "office", "hospital", "school", "mall", "hotel", "museum", "airport"),
+    ("airport", "museum", "hotel", "mall", "school", "hospital", "office", "home"),
+    ("school", "hotel", "home", "airport", "office", "museum", "hospital", "mall"),
+    ("mall", "hospital", "museum", "office", "airport", "home", "hotel", "school"),
+    ("hotel", "airport", "office", "home", "museum", "mall", "school", "hospital"),
+)
+
 SETUPS: dict[str, Setup] = {
     "behavior-il": Setup("behavior-il", {"household": tuple(tuple(_B[s] for s in o) for o in _BEHAVIOR_ORDERS)},
                          axis="behavior"),
     "environment-il": Setup("environment-il", {"household": _ENVIRONMENT_ORDERS}, axis="environment"),
+    "cvln-instruction": Setup("cvln-instruction", {"navigation": _DOMAIN_ORDERS}, axis="environment",
+                              fixed={"behavior": frozenset(["instruction"])}),
+    "cvln-dialogue": Setup("cvln-dialogue", {"navigation": _DOMAIN_ORDERS}, axis="environment",
+                           fixed={"behavior": frozenset(["dialogue"])}),
 }
 
 
 def setup_names() -> list[str]:
     return sorted(SETUPS)
+
+
+def setup_world(name: str) -> str | None:
+    """The one world a built-in setup is defined for (e.g. navigation for cvln-*), else None."""
+    setup = SETUPS.get(name)
+    return next(iter(setup.orders)) if setup is not None and len(setup.orders) == 1 else None
 
 
 def is_setup_file(name: str) -> bool:
