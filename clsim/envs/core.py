@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 SPLITS = ("train", "seen", "unseen")
@@ -34,9 +35,10 @@ class Task:
         if self.split not in SPLITS:
             raise ValueError(f"Task.split must be one of {SPLITS}, got {self.split!r}")
 
-    @property
+    @cached_property
     def id(self) -> str:
-        """A stable content hash: the same task has the same id on every machine."""
+        """A stable content hash: the same task has the same id on every machine (computed once: envs
+        report it at every step)."""
         payload = json.dumps(self.to_dict(), sort_keys=True).encode()
         return hashlib.sha1(payload).hexdigest()[:16]
 
