@@ -99,6 +99,20 @@ class Demonstration:
         return Episode(uid=self.task.id, instruction=self.task.instruction, steps=self.steps)
 
 
+def replay_expert(env: Any, task: Task) -> Demonstration:
+    """A demonstration recorded by following ``info["expert_action"]`` in `env` from `task`'s start:
+    what the expert saw and chose at every step, as the learner's env will show it."""
+    observation, info = env.reset(options={"task": task})
+    steps, done = [], False
+    while not done:
+        candidates = tuple(observation["candidates"])
+        action = candidates.index(info["expert_action"])
+        steps.append(Step(observation["observation"], candidates, action))
+        observation, _, terminated, truncated, info = env.step(action)
+        done = terminated or truncated
+    return Demonstration(task, tuple(steps))
+
+
 class WorldFamily(Protocol):
     """What a world must provide for streams, agents and the evaluator."""
 

@@ -112,9 +112,10 @@ _DOMAIN_ORDERS = (
 )
 
 SETUPS: dict[str, Setup] = {
-    "behavior-il": Setup("behavior-il", {"household": tuple(tuple(_B[s] for s in o) for o in _BEHAVIOR_ORDERS)},
-                         axis="behavior"),
-    "environment-il": Setup("environment-il", {"household": _ENVIRONMENT_ORDERS}, axis="environment"),
+    "behavior-il": Setup("behavior-il", {world: tuple(tuple(_B[s] for s in o) for o in _BEHAVIOR_ORDERS)
+                                         for world in ("household", "household-hl")}, axis="behavior"),
+    "environment-il": Setup("environment-il", {world: _ENVIRONMENT_ORDERS for world in ("household", "household-hl")},
+                            axis="environment"),
     "cvln-instruction": Setup("cvln-instruction", {"navigation": _DOMAIN_ORDERS}, axis="environment",
                               fixed={"behavior": frozenset(["instruction"])}),
     "cvln-dialogue": Setup("cvln-dialogue", {"navigation": _DOMAIN_ORDERS}, axis="environment",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import Demonstration, Task
+from ..core import Demonstration, Task, replay_expert
 from .catalogue import SCENE_TYPES, TASK_SCENES, TASK_TYPES
 from .env import HouseholdEnv, TextActions
+from .highlevel import ACTION_CLASSES as HIGH_LEVEL_CLASSES
+from .highlevel import WORDS as HIGH_LEVEL_WORDS
 from .tasks import demonstrate, make_tasks, vocabulary
 from .world import ACTIONS
 
@@ -14,13 +16,17 @@ __all__ = ["HouseholdEnv", "HouseholdFamily", "TextActions"]
 
 
 class HouseholdFamily:
-    """The household world as a :class:`clsim.envs.core.WorldFamily`."""
+    """The household world as a :class:`clsim.envs.core.WorldFamily`, at ALFRED's low action level or at
+    the ALFWorld-like high level (``household-hl``): same tasks, same goal conditions."""
 
-    name = "household"
-    env_id = "clsim/Household-v0"
     behaviors = TASK_TYPES
     environments = SCENE_TYPES
-    action_classes = ACTIONS
+
+    def __init__(self, action_level: str = "low") -> None:
+        self.action_level = action_level
+        self.name = "household" if action_level == "low" else "household-hl"
+        self.env_id = "clsim/Household-v0" if action_level == "low" else "clsim/HouseholdHL-v0"
+        self.action_classes = ACTIONS if action_level == "low" else HIGH_LEVEL_CLASSES
 
     def allowed(self, behavior: str, environment: str) -> bool:
         return environment in TASK_SCENES[behavior]
@@ -29,10 +35,12 @@ class HouseholdFamily:
         return make_tasks(behavior, environment, split, count, seed)
 
     def demonstrate(self, task: Task) -> Demonstration:
-        return demonstrate(task)
+        if self.action_level == "low":
+            return demonstrate(task)
+        return replay_expert(self.make_env(max_steps=200), task)
 
     def make_env(self, **kwargs: Any) -> HouseholdEnv:
-        return HouseholdEnv(**kwargs)
+        return HouseholdEnv(action_level=self.action_level, **kwargs)
 
     def vocabulary(self) -> list[str]:
-        return vocabulary()
+        return sorted(set(vocabulary()) | HIGH_LEVEL_WORDS) if self.action_level == "high" else vocabulary()

@@ -13,12 +13,14 @@ from ..core import Task
 from .catalogue import TASK_SCENES, TASK_TYPES
 from .expert import next_action
 from .goals import goal_conditions
+from .highlevel import HIGH_STOP, execute, high_level_actions, high_level_expert
 from .layout import SEEN_LAYOUTS
 from .tasks import build_world, make_task, run_expert
 from .world import STOP
 
 CHARSET = string.ascii_letters + string.digits + " .,:()'-_!?"
 MAX_CANDIDATES = 64
+ACTION_LEVELS = ("low", "high")  # ALFRED's low-level actions; ALFWorld-like high-level ones
 
 
 class HouseholdEnv(gym.Env):
@@ -59,10 +61,14 @@ class HouseholdEnv(gym.Env):
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
-    def __init__(self, max_steps: int = 100, max_fails: int = 10, render_mode: str | None = None) -> None:
+    def __init__(self, max_steps: int = 100, max_fails: int = 10, render_mode: str | None = None,
+                 action_level: str = "low") -> None:
         if render_mode not in (None, "ansi"):
             raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        if action_level not in ACTION_LEVELS:
+            raise ValueError(f"action_level must be one of {', '.join(ACTION_LEVELS)}, got {action_level!r}")
         self.max_steps, self.max_fails, self.render_mode = max_steps, max_fails, render_mode
+        self.action_level = action_level
         text = spaces.Text(max_length=8192, charset=CHARSET)
         self.observation_space = spaces.Dict({
             "instruction": text,
@@ -84,10 +90,9 @@ class HouseholdEnv(gym.Env):
         self.steps = self.fails = 0
         self.feedback = ""
         self.met, self.total = goal_conditions(self.world, task.behavior, task.goal)
-        self.candidates = tuple(self.world.candidates())
+        self._offer()
         if task.id not in self._expert_lengths:
-            trace = run_expert(self.world.copy(), task.behavior, task.goal)
-            self._expert_lengths[task.id] = len(trace)
+            self._expert_lengths[task.id] = self._expert_length()
         return self._observation(), self._info(done=False)
 
     def step(self, action: int | str):
@@ -99,14 +104,14 @@ class HouseholdEnv(gym.Env):
         else:
             text = f"invalid index {int(action)}"
         self.steps += 1
-        failure = None if text == STOP else self.world.act(text)
+        stop, failure = self._apply(text)
         self.feedback = "" if failure is None else f"{text} failed : {failure} ."
         self.fails += failure is not None
-        self.candidates = tuple(self.world.candidates())
+        self._offer()
         met, _ = goal_conditions(self.world, self.task.behavior, self.task.goal)
         reward = (met - self.met) / self.total
         self.met = met
-        terminated = text == STOP and failure is None
+        terminated = stop and failure is None
         if terminated and met == self.total:
             reward += 1.0
         truncated = not terminated and (self.steps >= self.max_steps or self.fails >= self.max_fails)
@@ -120,6 +125,41 @@ class HouseholdEnv(gym.Env):
         return None
 
     # ----- helpers -----------------------------------------------------------------------
+    def _offer(self) -> None:
+        """The admissible actions now: ALFRED's low-level ones, or ALFWorld-like high-level ones."""
+        if self.action_level == "low":
+            self.candidates = tuple(self.world.candidates())
+        else:
+            self._high = high_level_actions(self.world)
+            self.candidates = tuple(self._high)
+
+    def _apply(self, text: str) -> tuple[bool, str | None]:
+        """(stopped, failure) of one action string."""
+        if self.action_level == "low":
+            return text == STOP, None if text == STOP else self.world.act(text)
+        kind, payload = self._high.get(text, ("unknown", None))
+        if kind == "unknown":
+            return False, f"unknown action {text!r}"
+        if kind == "stop":
+            return True, None
+        self.world, failure = execute(self.world, kind, payload)
+        return False, failure
+
+    def _expert_action(self) -> str:
+        if self.action_level == "low":
+            return next_action(self.world, self.task.behavior, self.task.goal)[0]
+        return high_level_expert(self.world, self.task.behavior, self.task.goal)
+
+    def _expert_length(self) -> int:
+        """L*, the expert's number of actions at this env's level (for PLW scores)."""
+        if self.action_level == "low":
+            return len(run_expert(self.world.copy(), self.task.behavior, self.task.goal))
+        world, steps = self.world.copy(), 0
+        while (action := high_level_expert(world, self.task.behavior, self.task.goal)) != HIGH_STOP:
+            world, _ = execute(world, *high_level_actions(world)[action])
+            steps += 1
+        return steps + 1
+
     def _random_task(self) -> Task:
         rng = self.np_random
         behavior = TASK_TYPES[rng.integers(len(TASK_TYPES))]
@@ -148,7 +188,7 @@ class HouseholdEnv(gym.Env):
             "task_id": self.task.id,
         }
         if not done:
-            info["expert_action"] = next_action(self.world, self.task.behavior, self.task.goal)[0]
+            info["expert_action"] = self._expert_action()
         return info
 
 

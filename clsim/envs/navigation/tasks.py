@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from ..core import Demonstration, Step, Task
+from ..core import Demonstration, Task, replay_expert
 from .building import SEEN_BUILDINGS, UNSEEN_BUILDINGS, make_building, parse_scene
 from .domains import DOMAINS
 from .language import instruction_steps, join, target_hint, template_words
@@ -58,15 +58,7 @@ def demonstrate(task: Task) -> Demonstration:
     """Replay the expert (shortest path; in dialogue mode it asks whenever the guide's last answer is used up)."""
     from .env import NavigationEnv
 
-    env = NavigationEnv(max_steps=200)
-    observation, info = env.reset(options={"task": task})
-    steps, done = [], False
-    while not done:
-        action = observation["candidates"].index(info["expert_action"])
-        steps.append(Step(observation["observation"], tuple(observation["candidates"]), action))
-        observation, _, terminated, truncated, info = env.step(action)
-        done = terminated or truncated
-    return Demonstration(task, tuple(steps))
+    return replay_expert(NavigationEnv(max_steps=200), task)
 
 
 def vocabulary() -> list[str]:
