@@ -4,19 +4,17 @@
 
 Prints a table and writes benchmarks/results/household_speed.json. Every registered learner's
 time per stream sample (its updates, look-aheads and memory work, plus the offline training of
-`joint`) is reported as a ratio to fine-tuning the same model on the same episodes in the same run.
+`joint`) is reported as a ratio to fine-tuning the same model on the same episodes in the same run;
+`ppo`'s sample is a task it practises (acting in the world and updating) instead of a demonstration.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import time
-from pathlib import Path
 
 import torch
-from rich.console import Console
-from rich.table import Table
+from results_table import report
 
 from clsim.agents import LMPolicy
 from clsim.envs import get_family
@@ -55,28 +53,21 @@ def main() -> None:
     results["policy scored steps/s (batches of 64)"] = len(observations) / (time.perf_counter() - start)
 
     per_sample = {}
-    for name in ["finetune", *(n for n in learner_names("demonstrations") if n != "finetune")]:
+    names = ["finetune", *(n for n in learner_names("demonstrations") if n != "finetune"), *learner_names("reward")]
+    for name in names:
         torch.manual_seed(0)
         learner = get_learner(name)(LMPolicy(family.vocabulary(), seed=0), LearnerConfig(online_iter=1.0), seed=0)
-        learner.observe(episodes[:8])  # warm up and fill memory
+        samples = episodes if "demonstrations" in learner.supports else tasks  # reward learners act in the tasks
+        learner.observe(samples[:8])  # warm up and fill memory
         start = time.perf_counter()
-        learner.observe(episodes[8:24])
+        learner.observe(samples[8:24])
         learner.flush()
         per_sample[name] = (time.perf_counter() - start) / 16
     for name, seconds in per_sample.items():
         results[f"{name}: seconds per sample"] = seconds
         results[f"{name}: ratio to finetune"] = seconds / per_sample["finetune"]
 
-    table = Table(title="household throughput (this machine)")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for key, value in results.items():
-        table.add_row(key, f"{value:,.3f}" if value < 100 else f"{value:,.0f}")
-    Console().print(table)
-    out = Path(__file__).parent / "results" / "household_speed.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-
+    report("household throughput (this machine)", results, "household_speed")
 
 if __name__ == "__main__":
     main()

@@ -12,15 +12,12 @@ that is not installed is reported as missing rather than guessed.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
-from rich.console import Console
-from rich.table import Table
+from results_table import report
 
 Stepper = Callable[[random.Random], bool]  # takes one random step; True when the episode ended
 
@@ -101,16 +98,8 @@ def main() -> None:
         results["ratio navigation / BabyAI"] = navigation / babyai
         results["ratio household / BabyAI"] = household / babyai
 
-    table = Table(title=f"environment steps/s, random admissible actions, one core ({args.seconds:.0f} s each)")
-    table.add_column("world")
-    table.add_column("steps/s or ratio", justify="right")
-    for key, value in results.items():
-        table.add_row(key, value if isinstance(value, str) else f"{value:,.2f}" if value < 100 else f"{value:,.0f}")
-    Console().print(table)
-    out = Path(__file__).parent / "results" / "world_speed.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-
+    report(f"environment steps/s, random admissible actions, one core ({args.seconds:.0f} s each)", results,
+           "world_speed", "steps/s or ratio")
 
 if __name__ == "__main__":
     main()

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
 
+from gymnasium import spaces
+
 SPLITS = ("train", "seen", "unseen")
 
 
@@ -97,6 +99,20 @@ class Demonstration:
 
     def episode(self) -> Episode:
         return Episode(uid=self.task.id, instruction=self.task.instruction, steps=self.steps)
+
+
+def text_spaces(charset: str, max_text: int, max_candidates: int) -> tuple[spaces.Dict, spaces.Discrete]:
+    """The observation and action spaces every clsim world declares: instruction, observation and candidate
+    texts, and an index into the candidates."""
+    text = spaces.Text(max_length=max_text, charset=charset)
+    observation = spaces.Dict({"instruction": text, "observation": text,
+                               "candidates": spaces.Sequence(spaces.Text(max_length=128, charset=charset))})
+    return observation, spaces.Discrete(max_candidates)
+
+
+def check_render_mode(render_mode: str | None) -> None:
+    if render_mode not in (None, "ansi"):
+        raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
 
 
 def replay_expert(env: Any, task: Task) -> Demonstration:

@@ -9,7 +9,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from ..core import Task
+from ..core import Task, check_render_mode, text_spaces
 from .catalogue import TASK_SCENES, TASK_TYPES
 from .expert import next_action
 from .goals import goal_conditions
@@ -63,19 +63,12 @@ class HouseholdEnv(gym.Env):
 
     def __init__(self, max_steps: int = 100, max_fails: int = 10, render_mode: str | None = None,
                  action_level: str = "low") -> None:
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        check_render_mode(render_mode)
         if action_level not in ACTION_LEVELS:
             raise ValueError(f"action_level must be one of {', '.join(ACTION_LEVELS)}, got {action_level!r}")
         self.max_steps, self.max_fails, self.render_mode = max_steps, max_fails, render_mode
         self.action_level = action_level
-        text = spaces.Text(max_length=8192, charset=CHARSET)
-        self.observation_space = spaces.Dict({
-            "instruction": text,
-            "observation": text,
-            "candidates": spaces.Sequence(spaces.Text(max_length=128, charset=CHARSET)),
-        })
-        self.action_space = spaces.Discrete(MAX_CANDIDATES)
+        self.observation_space, self.action_space = text_spaces(CHARSET, 8192, MAX_CANDIDATES)
         self.task: Task | None = None
         self._expert_lengths: dict[str, int] = {}
 

@@ -7,9 +7,8 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from gymnasium import spaces
 
-from ..core import Task
+from ..core import Task, check_render_mode, text_spaces
 from .building import SEEN_BUILDINGS, Building, make_building, parse_scene
 from .domains import DOMAIN_NAMES
 from .language import ASK, STOP, candidate_text, guide_answer, heading_to
@@ -70,15 +69,9 @@ class NavigationEnv(gym.Env):
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(self, max_steps: int = 60, render_mode: str | None = None) -> None:
-        if render_mode not in (None, "ansi"):
-            raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+        check_render_mode(render_mode)
         self.max_steps, self.render_mode = max_steps, render_mode
-        text = spaces.Text(max_length=4096, charset=CHARSET)
-        self.observation_space = spaces.Dict({
-            "instruction": text, "observation": text,
-            "candidates": spaces.Sequence(spaces.Text(max_length=128, charset=CHARSET)),
-        })
-        self.action_space = spaces.Discrete(MAX_CANDIDATES)
+        self.observation_space, self.action_space = text_spaces(CHARSET, 4096, MAX_CANDIDATES)
         self.task: Task | None = None
         self._expert_lengths: dict[str, int] = {}
 

@@ -16,9 +16,8 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from gymnasium import spaces
 
-from ..core import Task
+from ..core import Task, text_spaces
 from ..household.env import CHARSET, MAX_CANDIDATES
 from ..household.world import STOP
 from .mapping import StateChanges, floorplan, name_objects, thor_action, thor_candidates, thor_goal_conditions
@@ -51,10 +50,7 @@ class ThorHouseholdEnv(gym.Env):
                  controller: Any = None) -> None:
         self.controller = controller if controller is not None else make_controller(executable)
         self.max_steps, self.max_fails = max_steps, max_fails
-        text = spaces.Text(max_length=8192, charset=CHARSET)
-        self.observation_space = spaces.Dict({"instruction": text, "observation": text,
-                                              "candidates": spaces.Sequence(spaces.Text(max_length=128, charset=CHARSET))})
-        self.action_space = spaces.Discrete(MAX_CANDIDATES)
+        self.observation_space, self.action_space = text_spaces(CHARSET, 8192, MAX_CANDIDATES)
         self.task: Task | None = None
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
