@@ -110,6 +110,12 @@ def text_spaces(charset: str, max_text: int, max_candidates: int) -> tuple[space
     return observation, spaces.Discrete(max_candidates)
 
 
+def render_ansi(observation: Mapping[str, Any]) -> str:
+    """A text observation as a person reads it: the instruction, the observation, numbered candidates."""
+    return f"{observation['instruction']}\n{observation['observation']}\n" + "\n".join(
+        f"  [{i}] {c}" for i, c in enumerate(observation["candidates"]))
+
+
 def check_render_mode(render_mode: str | None) -> None:
     if render_mode not in (None, "ansi"):
         raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")

@@ -9,7 +9,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from ..core import Task, check_render_mode, text_spaces
+from ..core import Task, check_render_mode, render_ansi, text_spaces
 from .catalogue import TASK_SCENES, TASK_TYPES
 from .expert import next_action
 from .goals import goal_conditions
@@ -112,9 +112,7 @@ class HouseholdEnv(gym.Env):
 
     def render(self) -> str | None:
         if self.render_mode == "ansi" and self.task is not None:
-            obs = self._observation()
-            return f"{obs['instruction']}\n{obs['observation']}\n" + "\n".join(
-                f"  [{i}] {c}" for i, c in enumerate(obs["candidates"]))
+            return render_ansi(self._observation())
         return None
 
     # ----- helpers -----------------------------------------------------------------------

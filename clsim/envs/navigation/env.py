@@ -8,7 +8,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from ..core import Task, check_render_mode, text_spaces
+from ..core import Task, check_render_mode, render_ansi, text_spaces
 from .building import SEEN_BUILDINGS, Building, make_building, parse_scene
 from .domains import DOMAIN_NAMES
 from .language import ASK, STOP, candidate_text, guide_answer, heading_to
@@ -117,9 +117,7 @@ class NavigationEnv(gym.Env):
 
     def render(self) -> str | None:
         if self.render_mode == "ansi" and self.task is not None:
-            obs = self._observation()
-            return f"{obs['instruction']}\n{obs['observation']}\n" + "\n".join(
-                f"  [{i}] {c}" for i, c in enumerate(obs["candidates"]))
+            return render_ansi(self._observation())
         return None
 
     # ----- state -----------------------------------------------------------------------
