@@ -92,3 +92,28 @@ def test_random_and_invalid_actions_never_raise_and_keep_invariants(seed, action
             assert not any(line.startswith(f"{holding.name} at ") for line in lines), "held, so at no station"
         if terminated:
             break
+
+
+high_level_action = st.one_of(
+    st.integers(min_value=0, max_value=MAX_CANDIDATES + 8),  # candidate indices, some past the end
+    st.sampled_from(["go to unicorn 7", "heat apple 1 with microwave 1", "take mug 1 from fridge 1", "stop now"]),
+    st.text(max_size=12),
+    st.builds(ExpertRun, st.integers(min_value=1, max_value=8)),
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=10_000), actions=st.lists(high_level_action, min_size=3, max_size=30))
+def test_high_level_actions_never_raise_and_keep_the_same_invariants(seed, actions):
+    env = HouseholdEnv(max_steps=1000, max_fails=1000, action_level="high")
+    obs, info = env.reset(seed=seed)
+    things = set(env.world.things)
+    moves = [m for a in actions for m in ([a] * a.steps if isinstance(a, ExpertRun) else [a])]
+    for a in moves:
+        sliced = {t.name for t in env.world.things.values() if t.sliced}
+        obs, reward, terminated, truncated, info = env.step(resolve(a, env.world, info))
+        check_invariants(env.world, things, sliced)
+        met, total = info["goal_conditions"]
+        assert 0 <= met <= total and len(obs["candidates"]) <= MAX_CANDIDATES and obs["candidates"][-1] == "stop"
+        if terminated:
+            break
