@@ -128,3 +128,20 @@ def test_ppo_without_stable_baselines3_fails_before_the_run_naming_the_extra(mon
 def test_a_feedback_learner_is_refused_by_train_with_a_pointer_to_clsim_feedback():
     with pytest.raises(ValueError, match="learns from feedback, but clsim train streams demonstrations or reward"):
         RunConfig(learner="bandit").validate()
+
+
+@pytest.mark.slow
+def test_ppo_learns_to_solve_navigation_tasks_it_practises():
+    """The reward signal reaches the agent: two route instructions practised in turn are solved greedily."""
+    from clsim.envs import get_family
+    from clsim.eval.rollout import rollout
+
+    navigation = get_family("navigation")
+    tasks = navigation.make_tasks("instruction", "home", "train", 2, 0)
+    seed_everything(0)
+    learner = get_learner("ppo")(make_agent("lm", navigation.vocabulary(), LMPolicyConfig(), 0, {}), LearnerConfig(),
+                                 seed=0)
+    assert not any(r.success for r in rollout(navigation, learner.agent, tasks, max_steps=60))
+    for _ in range(9):
+        learner.observe([tasks[0], tasks[1], tasks[0], tasks[1]])
+    assert all(r.success for r in rollout(navigation, learner.agent, tasks, max_steps=60))

@@ -33,8 +33,8 @@ class TokenizedCandidates(gym.ObservationWrapper):
     names the field and the limit, rather than silently dropping words the policy would need.
     """
 
-    def __init__(self, env: gym.Env, vocabulary: Sequence[str], instruction_words: int = 48,
-                 observation_words: int = 512, candidate_words: int = 8) -> None:
+    def __init__(self, env: gym.Env, vocabulary: Sequence[str], instruction_words: int = 128,
+                 observation_words: int = 512, candidate_words: int = 16) -> None:
         super().__init__(env)
         if not isinstance(env.action_space, spaces.Discrete):
             raise ValueError(f"TokenizedCandidates needs a Discrete action space, got {env.action_space}")
