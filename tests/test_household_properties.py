@@ -70,18 +70,27 @@ def check_invariants(world: World, things: set[str], sliced_before: set[str]) ->
     assert world.opened <= openable and world.switched_on <= switchable
 
 
-@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(min_value=0, max_value=10_000), actions=st.lists(action, min_size=5, max_size=80))
-def test_random_and_invalid_actions_never_raise_and_keep_invariants(seed, actions):
-    env = HouseholdEnv(max_steps=1000, max_fails=1000)
+def play(env: HouseholdEnv, seed: int, actions: list):
+    """Step `env` through the drawn moves, checking the world's invariants after each; yields each step's
+    observation and info, until the episode terminates."""
     obs, info = env.reset(seed=seed)
     things = set(env.world.things)
     moves = [m for a in actions for m in ([a] * a.steps if isinstance(a, ExpertRun) else [a])]
     for a in moves:
         sliced = {t.name for t in env.world.things.values() if t.sliced}
         obs, reward, terminated, truncated, info = env.step(resolve(a, env.world, info))
+        check_invariants(env.world, things, sliced)
+        yield obs, info
+        if terminated:
+            return
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=10_000), actions=st.lists(action, min_size=5, max_size=80))
+def test_random_and_invalid_actions_never_raise_and_keep_invariants(seed, actions):
+    env = HouseholdEnv(max_steps=1000, max_fails=1000)
+    for obs, info in play(env, seed, actions):
         world = env.world
-        check_invariants(world, things, sliced)
         assert obs["candidates"] == tuple(world.candidates()) and len(obs["candidates"]) <= MAX_CANDIDATES
         met, total = info["goal_conditions"]
         assert 0 <= met <= total and info["success"] == (met == total)
@@ -90,8 +99,6 @@ def test_random_and_invalid_actions_never_raise_and_keep_invariants(seed, action
             lines = [line.strip() for line in obs["observation"].split(" . ")]
             assert any(line.startswith(f"holding {holding.name}") for line in lines)
             assert not any(line.startswith(f"{holding.name} at ") for line in lines), "held, so at no station"
-        if terminated:
-            break
 
 
 high_level_action = st.one_of(
@@ -106,14 +113,6 @@ high_level_action = st.one_of(
 @given(seed=st.integers(min_value=0, max_value=10_000), actions=st.lists(high_level_action, min_size=3, max_size=30))
 def test_high_level_actions_never_raise_and_keep_the_same_invariants(seed, actions):
     env = HouseholdEnv(max_steps=1000, max_fails=1000, action_level="high")
-    obs, info = env.reset(seed=seed)
-    things = set(env.world.things)
-    moves = [m for a in actions for m in ([a] * a.steps if isinstance(a, ExpertRun) else [a])]
-    for a in moves:
-        sliced = {t.name for t in env.world.things.values() if t.sliced}
-        obs, reward, terminated, truncated, info = env.step(resolve(a, env.world, info))
-        check_invariants(env.world, things, sliced)
+    for obs, info in play(env, seed, actions):
         met, total = info["goal_conditions"]
         assert 0 <= met <= total and len(obs["candidates"]) <= MAX_CANDIDATES and obs["candidates"][-1] == "stop"
-        if terminated:
-            break
