@@ -109,7 +109,7 @@ def test_unknown_learner_names_the_alternatives():
         get_learner("ewc")
 
 
-def test_a_learner_that_cannot_learn_from_demonstrations_is_refused_before_running():
+def test_a_learner_that_learns_from_neither_demonstrations_nor_reward_is_refused_before_running():
     from clsim.experiment import RunConfig
     from clsim.learners.base import Learner
     from clsim.learners.registry import LEARNERS, register
@@ -120,7 +120,8 @@ def test_a_learner_that_cannot_learn_from_demonstrations_is_refused_before_runni
         supports = frozenset({"binary-feedback"})
 
     try:
-        with pytest.raises(ValueError, match="learns from binary-feedback.*delivers demonstrations"):
+        with pytest.raises(ValueError, match="learns from binary-feedback, but clsim train streams demonstrations or "
+                                             "reward"):
             RunConfig(learner="feedback-only-test").validate()
     finally:
         del LEARNERS["feedback-only-test"]
