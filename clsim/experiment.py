@@ -137,8 +137,24 @@ def stream_kind(learner: type, name: str) -> str:
                      f"{' or '.join(STREAM_KINDS)}" + (" (use clsim feedback)" if "feedback" in learner.supports else ""))
 
 
+def reset_peak_rss() -> None:
+    """Start a new peak-memory measurement (Linux: clear VmHWM), so a run that shares its process with
+    earlier runs (a benchmark sweep, a reused Ray worker) reports its own peak, not theirs."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:  # not Linux, or not permitted: the process-lifetime peak is reported
+        pass
+
+
 def peak_rss_mb() -> float | None:
-    """The process's peak resident memory in MiB (None where the OS does not report it)."""
+    """The process's peak resident memory in MiB since `reset_peak_rss` (Linux), else over its lifetime
+    (None where the OS does not report it)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)  # kB
+    except OSError:
+        pass
     try:
         import resource
     except ImportError:  # Windows
@@ -235,6 +251,7 @@ def deterministic(job: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: Callable[[int], None] | None,
          on_eval: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
     started = time.perf_counter()
+    reset_peak_rss()
     random.seed(config.seed)
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)

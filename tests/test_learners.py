@@ -132,3 +132,19 @@ def test_fractional_online_iter_spends_exactly_its_budget():
     learner.observe([toy_episode(str(i)) for i in range(8)])  # budget 0.5 per stream batch
     assert learner.updates == 2
     assert learner.memory.seen == 8 and all(item.logits is not None for item in learner.memory.items)
+
+
+def test_peak_memory_is_measured_per_run_not_per_process():
+    import sys
+
+    import numpy as np
+
+    from clsim.experiment import peak_rss_mb, reset_peak_rss
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("peak memory can be reset on Linux only")
+    block = np.ones(400 * 2**20 // 8)  # 400 MiB, touched
+    high = peak_rss_mb()
+    del block
+    reset_peak_rss()
+    assert peak_rss_mb() < high - 300  # a later run in this process does not inherit the earlier peak
