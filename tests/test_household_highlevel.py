@@ -73,3 +73,24 @@ def test_high_level_world_family_gymnasium_conformance_and_vocabulary():
     assert demonstration.steps[0].candidates[0].startswith("go to ")
     with pytest.raises(ValueError, match="action_level must be one of low, high, got 'mid'"):
         HouseholdEnv(action_level="mid")
+
+
+def test_high_level_tasks_name_their_world_so_streams_replay_them_at_that_level(tmp_path):
+    from dataclasses import replace
+
+    from typer.testing import CliRunner
+
+    from clsim.cli.app import app
+
+    task = get_family("household-hl").make_tasks("pick_and_place_simple", "kitchen", "train", 1, 0)[0]
+    low = get_family("household").make_tasks("pick_and_place_simple", "kitchen", "train", 1, 0)[0]
+    assert task.family == "household-hl" and replace(task, family="household") == low  # same task, other level
+    stream = tmp_path / "hl.jsonl"
+    exported = CliRunner().invoke(app, ["stream", "--world", "household-hl", "--per-segment", "1", "--out", str(stream)])
+    assert exported.exit_code == 0 and "--world household-hl" in " ".join(exported.output.split())
+    tiny = ["--per-segment", "1", "--eval-episodes", "1", "--max-steps", "5", "--no-baseline"]
+    trained = CliRunner().invoke(app, ["train", "--world", "household-hl", "--stream", str(stream),
+                                       "--out", str(tmp_path / "run"), *tiny])
+    assert trained.exit_code == 0, trained.output
+    wrong = CliRunner().invoke(app, ["train", "--stream", str(stream), "--out", str(tmp_path / "x"), *tiny])
+    assert wrong.exit_code == 2 and "a 'household-hl' task in a 'household' stream" in " ".join(wrong.output.split())

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from clsim.agents import LMPolicyConfig, make_agent
 from clsim.agents.sb3 import AgentActorCritic, TokenizedCandidates, decode_observations
 from clsim.cli.app import app
+from clsim.envs import get_family
 from clsim.eval.checkpoints import restore_rng, rng_state
 from clsim.experiment import RunConfig
 from clsim.learners import LearnerConfig, get_learner
@@ -145,3 +146,11 @@ def test_ppo_learns_to_solve_navigation_tasks_it_practises():
     for _ in range(9):
         learner.observe([tasks[0], tasks[1], tasks[0], tasks[1]])
     assert all(r.success for r in rollout(navigation, learner.agent, tasks, max_steps=60))
+
+
+def test_ppo_acts_at_the_level_of_the_tasks_world(household):
+    high = get_family("household-hl")
+    tasks = high.make_tasks("pick_and_place_simple", "kitchen", "train", 2, 0)
+    learner = get_learner("ppo")(make_agent("lm", high.vocabulary(), LMPolicyConfig(), 0, {}), SMALL, seed=0)
+    learner.observe(tasks)
+    assert learner.world == "household-hl" and learner.model.env.envs[0].unwrapped.action_level == "high"

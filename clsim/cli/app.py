@@ -216,7 +216,8 @@ def stream_(
     except OSError as error:
         fail(f"cannot write {out}: {error.strerror or error}")
     console.print(f"wrote {len(samples)} samples in {len(samples.segments)} segments to [bold]{out}[/]; "
-                  f"train on it with: clsim train --setup {setup} --stream {out}")
+                  f"train on it with: clsim train --setup {setup}"
+                  f"{'' if world is None else f' --world {config.world}'} --stream {out}")
 
 
 @app.command("eval")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..core import Demonstration, Task, replay_expert
@@ -32,7 +33,10 @@ class HouseholdFamily:
         return environment in TASK_SCENES[behavior]
 
     def make_tasks(self, behavior: str, environment: str, split: str, count: int, seed: int) -> list[Task]:
-        return make_tasks(behavior, environment, split, count, seed)
+        """The same tasks at both levels; each names the world it is replayed in (streams check it, and a
+        learner that acts builds its environments from it)."""
+        tasks = make_tasks(behavior, environment, split, count, seed)
+        return tasks if self.action_level == "low" else [replace(t, family=self.name) for t in tasks]
 
     def demonstrate(self, task: Task) -> Demonstration:
         if self.action_level == "low":
