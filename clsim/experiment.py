@@ -23,7 +23,7 @@ from .agents.registry import agent_config, agent_spec
 from .envs import get_family
 from .envs.core import Task, WorldFamily
 from .eval.checkpoints import Checkpoint, latest_samples, load_latest, restore_rng, rng_state, save_checkpoint
-from .eval.episodes import SuiteScores, score
+from .eval.episodes import score
 from .eval.rollout import rollout
 from .eval.rundir import RunDirectory
 from .eval.summary import SPLITS, add_forward_transfer, plot_run, score_keys, summarise
@@ -192,16 +192,17 @@ def _upcoming(stream: Stream, samples: int, seen: list[str], ends: dict[str, int
 
 
 def evaluate(family: WorldFamily, agent: Agent, suites: dict[str, dict[str, list[Task]]], segments: list[str],
-             max_steps: int) -> dict[str, dict[str, SuiteScores]]:
-    """Roll `agent` out on the suites of `segments`, all episodes in one batch."""
+             max_steps: int) -> dict[str, dict[str, dict[str, float]]]:
+    """Roll `agent` out on the suites of `segments`, all episodes in one batch; segment -> split -> score
+    name -> value, the form eval records store."""
     jobs = [(s, split) for s in segments for split in suites[s]]
     tasks = [t for s, split in jobs for t in suites[s][split]]
     results = rollout(family, agent, tasks, max_steps=max_steps)
-    out: dict[str, dict[str, SuiteScores]] = {}
+    out: dict[str, dict[str, dict[str, float]]] = {}
     start = 0
     for s, split in jobs:
         n = len(suites[s][split])
-        out.setdefault(s, {})[split] = score(results[start : start + n])
+        out.setdefault(s, {})[split] = score(results[start : start + n]).as_dict()
         start += n
     return out
 
@@ -285,8 +286,7 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
         if seen in points:
             current = _seen_segments(stream, seen, first_seen)
             upcoming = _upcoming(stream, seen, current, segment_ends)
-            scores = {s: {split: v.as_dict() for split, v in d.items()} for s, d in
-                      evaluate(family, agent, suites, current + upcoming, config.max_steps).items()}
+            scores = evaluate(family, agent, suites, current + upcoming, config.max_steps)
             record = {"samples": seen, "updates": getattr(learner, "updates", None), "segment": item.segment,
                       "scores": {s: scores[s] for s in current}, "upcoming": {s: scores[s] for s in upcoming}}
             run.append_metrics(record)
@@ -301,8 +301,7 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
                        **learner_cost(learner), "peak_rss_mb": peak_rss_mb(),
                        "trainable_parameters": sum(p.numel() for p in agent.parameters() if p.requires_grad)}
     if config.random_baseline:
-        baseline = evaluate(family, RandomAgent(config.seed), suites, list(stream.segments), config.max_steps)
-        values = {s: {split: v.as_dict() for split, v in d.items()} for s, d in baseline.items()}
+        values = evaluate(family, RandomAgent(config.seed), suites, list(stream.segments), config.max_steps)
         per_segment = {split: {k: {s: values[s][split][k] for s in stream.segments}
                                for k in score_keys(values)} for split in SPLITS}
         summary["random_baseline"] = {split: {k: float(np.mean(list(per_segment[split][k].values())))

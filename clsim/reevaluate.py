@@ -43,11 +43,8 @@ def evaluate_run(path: Path, episodes: int, max_steps: int | None = None) -> dic
     steps = max_steps or config.max_steps
     with torch.no_grad():
         scores = evaluate(family, agent, stream.eval_suites(episodes), list(stream.segments), steps)
-    result = {"run": str(path), "episodes_per_suite": episodes, "max_steps": steps,
-              "segments": {s: {split: v.as_dict() for split, v in d.items()} for s, d in scores.items()},
-              "mean": {}}
-    values = result["segments"]
-    result["mean"] = {f"{split}/{k}": float(np.mean([values[s][split][k] for s in stream.segments]))
-                      for split in SPLITS for k in score_keys(values)}
+    result = {"run": str(path), "episodes_per_suite": episodes, "max_steps": steps, "segments": scores,
+              "mean": {f"{split}/{k}": float(np.mean([scores[s][split][k] for s in stream.segments]))
+                       for split in SPLITS for k in score_keys(scores)}}
     atomic_write_json(path / f"eval-{episodes}.json", result)
     return result

@@ -139,7 +139,7 @@ def _record(run: RunDirectory, family: Any, agent: Any, suites: dict, segments: 
             on_round: Callable[[dict[str, Any]], None] | None) -> None:
     scores = evaluate(family, agent, suites, list(present), config.max_steps)
     record = {"round": round_, "segments": list(present), **stats,
-              "scores": {s: {"seen": v["seen"].as_dict()} for s, v in scores.items()}}
+              "scores": {s: {"seen": v["seen"]} for s, v in scores.items()}}
     record["success"] = float(np.mean([record["scores"][s]["seen"]["sr"] for s in present]))
     run.append_metrics(record)
     if on_round:
