@@ -261,7 +261,8 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
     stream = config.stream()
     suites = stream.eval_suites(config.eval_episodes)
     agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed, config.agent_options)
-    learner = construct(get_learner(config.learner), config.learner, "learner", "cls(agent, config, seed=seed)",
+    learner_class = get_learner(config.learner)
+    learner = construct(learner_class, config.learner, "learner", "cls(agent, config, seed=seed)",
                         agent, config.learner_config, seed=config.seed)
     if resumed is None:
         run = RunDirectory.create(out, {**config.to_dict(), "agent_spec": agent_spec(agent, config.agent),
@@ -275,7 +276,7 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
     segment_ends, first_seen = stream.segment_ends(), stream.first_seen()  # fixed for the whole stream
     ends = list(segment_ends.values())
     points = eval_points(len(stream), config.eval_every, ends)
-    imitation = stream_kind(get_learner(config.learner), config.learner) == "demonstrations"
+    imitation = stream_kind(learner_class, config.learner) == "demonstrations"
     for item in stream.iter_from(start):
         learner.observe([item.demonstration.episode() if imitation else item.demonstration.task])
         seen = item.position + 1
