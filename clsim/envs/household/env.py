@@ -15,11 +15,12 @@ from .expert import next_action
 from .goals import goal_conditions
 from .highlevel import HIGH_STOP, execute, high_level_actions, high_level_expert
 from .layout import SEEN_LAYOUTS
-from .tasks import build_world, make_task, run_expert
+from .tasks import build_world, make_task_and_expert_length, run_expert
 from .world import STOP
 
 CHARSET = string.ascii_letters + string.digits + " .,:()'-_!?"
 MAX_CANDIDATES = 64
+EXPERT_LENGTH_CACHE = 4096  # tasks whose expert length an env remembers
 ACTION_LEVELS = ("low", "high")  # ALFRED's low-level actions; ALFWorld-like high-level ones
 
 
@@ -76,8 +77,12 @@ class HouseholdEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         task = (options or {}).get("task")
+        if len(self._expert_lengths) >= EXPERT_LENGTH_CACHE:  # endless random tasks must not grow it forever
+            self._expert_lengths.clear()
         if task is None:
-            task = self._random_task()
+            task, length = self._random_task()
+            if self.action_level == "low":  # making the task already ran the low-level expert
+                self._expert_lengths[task.id] = length
         self.task = task
         self.world = build_world(task.scene, task.behavior, task.goal, task.seed)
         self.steps = self.fails = 0
@@ -151,12 +156,13 @@ class HouseholdEnv(gym.Env):
             steps += 1
         return steps + 1
 
-    def _random_task(self) -> Task:
+    def _random_task(self) -> tuple[Task, int]:
+        """A training task drawn from the env's seed, with its low-level expert length."""
         rng = self.np_random
         behavior = TASK_TYPES[rng.integers(len(TASK_TYPES))]
         scenes = TASK_SCENES[behavior]
         scene = f"{scenes[rng.integers(len(scenes))]}-{SEEN_LAYOUTS[rng.integers(len(SEEN_LAYOUTS))]:02d}"
-        return make_task(behavior, scene, "train", int(rng.integers(2**31)))
+        return make_task_and_expert_length(behavior, scene, "train", int(rng.integers(2**31)))
 
     def _observation(self) -> dict[str, Any]:
         text = self.world.render()

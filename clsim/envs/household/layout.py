@@ -20,6 +20,7 @@ SEEN_LAYOUTS = tuple(i for i in range(1, LAYOUTS_PER_SCENE + 1) if i not in UNSE
 
 # Directions: 0 north, 1 east, 2 south, 3 west; y grows southwards.
 DIRECTIONS = ((0, -1), (1, 0), (0, 1), (-1, 0))
+FACINGS = ("ahead", "right", "behind", "left")  # a turn relative to the agent's heading
 Pose = tuple[int, int, int]
 Cell = tuple[int, int]
 
@@ -32,10 +33,10 @@ class Station:
     kind: str
     cell: Cell
     fixtures: tuple[str, ...] = ()
+    type: ReceptacleType = field(init=False, repr=False, compare=False)
 
-    @property
-    def type(self) -> ReceptacleType:
-        return RECEPTACLE_TYPES[self.kind]
+    def __post_init__(self) -> None:  # looked up once: every step reads it many times
+        object.__setattr__(self, "type", RECEPTACLE_TYPES[self.kind])
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Layout:
     stations: tuple[Station, ...]
     _distances: dict[str, tuple[dict[Pose, int], dict[Pose, Pose]]] = field(default_factory=dict, repr=False)
     _goal_distances: dict[Pose, dict[Pose, int]] = field(default_factory=dict, repr=False)
+    _bearings: dict[tuple[Pose, int], dict[str, str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.by_name = {s.name: s for s in self.stations}
@@ -90,6 +92,31 @@ class Layout:
             if self.free(cell):
                 out.append((cell[0], cell[1], d))
         return out
+
+    def bearings(self, pose: Pose, horizon: int) -> dict[str, str]:
+        """How to reach every station from `pose` with the camera at `horizon` (cached).
+
+        Per station: the bearing of its nearest access cell (ahead/behind/abreast,
+        left/right/center), the steps to it, the way to face there, and where it is relative
+        to the gaze, e.g. ``ahead left 3 face left below``. Only pose and horizon matter, so
+        a layout computes each view once for every episode played in it.
+        """
+        key = (pose, horizon)
+        if key not in self._bearings:
+            x, y, d = pose
+            fx, fy = DIRECTIONS[d]
+            rx, ry = DIRECTIONS[(d + 1) % 4]
+            out = {}
+            for station in self.stations:
+                gx, gy, gd = self.access(station.name)[pose]
+                ahead, right = (gx - x) * fx + (gy - y) * fy, (gx - x) * rx + (gy - y) * ry
+                forward = "ahead" if ahead > 0 else "behind" if ahead < 0 else "abreast"
+                side = "right" if right > 0 else "left" if right < 0 else "center"
+                height = station.type.height - horizon
+                gaze = "above" if height < 0 else "below" if height > 0 else "level"
+                out[station.name] = f"{forward} {side} {abs(ahead) + abs(right)} face {FACINGS[(gd - d) % 4]} {gaze}"
+            self._bearings[key] = out
+        return self._bearings[key]
 
     def distances(self, station_name: str) -> dict[Pose, int]:
         """Fewest MoveAhead/Rotate actions from every pose to face the station (cached)."""

@@ -7,8 +7,8 @@ objects and the agent at the same pose every time.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from ..core import Demonstration, Step, Task
 from .catalogue import (
@@ -28,6 +28,7 @@ from .layout import LAYOUTS_PER_SCENE, SEEN_LAYOUTS, UNSEEN_LAYOUTS, Layout, Sta
 from .world import ACTIONS, HORIZON_WORDS, STOP, Thing, World
 
 FAMILY = "household"
+R = TypeVar("R")
 EXPERT_STEP_LIMIT = 200
 _SLICE_BEHAVIORS = ("pick_and_place_simple", *STATE_CHANGE)
 
@@ -113,12 +114,17 @@ def build_world(scene: str, behavior: str, goal: Mapping[str, Any], seed: int) -
     return World(layout, (x, y, rng.randrange(4)), things)
 
 
-def run_expert(world: World, behavior: str, goal: Mapping[str, Any]) -> list[tuple[World, str, tuple]]:
-    """Roll the expert out from `world` (mutated) to Stop: (state before, action, subgoal)."""
-    trace = []
+def run_expert(world: World, behavior: str, goal: Mapping[str, Any],
+               record: Callable[[World], R] | None = None) -> list[tuple[R | None, str, tuple]]:
+    """Roll the expert out from `world` (mutated) to Stop: (``record(state before)``, action, subgoal).
+
+    `record` takes what a caller needs from each state (its text, its candidates) at the time,
+    so the rollout never copies the world; without it only actions and subgoals are kept.
+    """
+    trace: list[tuple[R | None, str, tuple]] = []
     for _ in range(EXPERT_STEP_LIMIT):
         action, subgoal = next_action(world, behavior, goal)
-        trace.append((world.copy(), action, subgoal))
+        trace.append((record(world) if record else None, action, subgoal))
         if action == STOP:
             return trace
         failure = world.act(action)
@@ -129,6 +135,11 @@ def run_expert(world: World, behavior: str, goal: Mapping[str, Any]) -> list[tup
 
 def make_task(behavior: str, scene: str, split: str, seed: int) -> Task:
     """A solvable task of `behavior` in `scene`, with language, from `seed`."""
+    return make_task_and_expert_length(behavior, scene, split, seed)[0]
+
+
+def make_task_and_expert_length(behavior: str, scene: str, split: str, seed: int) -> tuple[Task, int]:
+    """The task of :func:`make_task` and the length of the expert run that proved it solvable."""
     layout = make_layout(*parse_scene(scene))
     rng = random.Random(f"{FAMILY}/task/{behavior}/{scene}/{seed}")
     goal = sample_goal(behavior, layout, rng)
@@ -136,11 +147,12 @@ def make_task(behavior: str, scene: str, split: str, seed: int) -> Task:
     trace = run_expert(world, behavior, goal)
     met, total = goal_conditions(world, behavior, goal)
     assert met == total, "expert reached Stop without meeting the goal"
-    return Task(
+    task = Task(
         family=FAMILY, behavior=behavior, environment=layout.scene_type, scene=scene, split=split,
         goal=goal, instruction=instruction_for(behavior, goal, rng),
         steps=tuple(steps_for([s for _, _, s in trace], rng)), seed=seed,
     )
+    return task, len(trace)
 
 
 def make_tasks(behavior: str, environment: str, split: str, count: int, seed: int) -> list[Task]:
@@ -159,11 +171,9 @@ def make_tasks(behavior: str, environment: str, split: str, count: int, seed: in
 def demonstrate(task: Task) -> Demonstration:
     """Replay the expert on `task`, recording what it saw and chose at every step."""
     world = build_world(task.scene, task.behavior, task.goal, task.seed)
-    steps = []
-    for state, action, _ in run_expert(world, task.behavior, task.goal):
-        candidates = tuple(state.candidates())
-        steps.append(Step(state.render(), candidates, candidates.index(action)))
-    return Demonstration(task, tuple(steps))
+    seen = run_expert(world, task.behavior, task.goal, lambda w: (w.render(), tuple(w.candidates())))
+    return Demonstration(task, tuple(Step(text, candidates, candidates.index(action))
+                                     for (text, candidates), action, _ in seen))
 
 
 def vocabulary() -> list[str]:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .catalogue import OBJECT_TYPES, ObjectType
-from .layout import DIRECTIONS, Layout, Pose, Station
+from .layout import Layout, Pose, Station
 
 HAND = "hand"
 NAVIGATION = ("MoveAhead", "RotateLeft", "RotateRight", "LookUp", "LookDown")
@@ -25,7 +25,6 @@ INTERACTIONS = (
 )
 ACTIONS = NAVIGATION + INTERACTIONS + (STOP,)
 HORIZON_WORDS = {-30: "up", 0: "level", 30: "down"}
-FACINGS = ("ahead", "right", "behind", "left")
 
 
 @dataclass
@@ -196,21 +195,6 @@ class World:
         return None
 
     # ----- text rendering --------------------------------------------------------------
-    def where(self, station: Station) -> str:
-        """How to reach a station, egocentrically: the bearing of its nearest access cell
-        (ahead/behind/abreast, left/right/center), the steps to it, the way to face there,
-        and where it is relative to the gaze, e.g. ``ahead left 3 face left below``."""
-        x, y, d = self.pose
-        gx, gy, gd = self.layout.access(station.name)[self.pose]
-        fx, fy = DIRECTIONS[d]
-        rx, ry = DIRECTIONS[(d + 1) % 4]
-        ahead, right = (gx - x) * fx + (gy - y) * fy, (gx - x) * rx + (gy - y) * ry
-        forward = "ahead" if ahead > 0 else "behind" if ahead < 0 else "abreast"
-        side = "right" if right > 0 else "left" if right < 0 else "center"
-        height = station.type.height - self.horizon
-        gaze = "above" if height < 0 else "below" if height > 0 else "level"
-        return f"{forward} {side} {abs(ahead) + abs(right)} face {FACINGS[(gd - d) % 4]} {gaze}"
-
     def _contents(self, location: str) -> str:
         return " , ".join(t.describe() for t in self.nested(location))
 
@@ -226,7 +210,7 @@ class World:
         if carried:
             holding += f" with {carried}"
         lines = [f"{self.layout.scene_type.replace('_', ' ')}", f"holding {holding} looking {HORIZON_WORDS[self.horizon]}"]
-        where = {s.name: self.where(s) for s in self.layout.stations}  # objects repeat their station's
+        where = self.layout.bearings(self.pose, self.horizon)  # objects repeat their station's
         for s in self.layout.stations:
             words = [s.name, where[s.name]]
             if s.type.openable:
