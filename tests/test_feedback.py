@@ -101,6 +101,19 @@ def test_feedback_moves_the_actions_probability_in_its_direction(reward):
     assert (after > before) if reward > 0 else (after < before)
 
 
+def test_rehearsal_keeps_half_demonstrations_however_many_rounds_pile_up():
+    agent, _ = make("er")
+    learner = BanditLearner(agent, LearnerConfig(), seed=0)
+    demo = FeedbackStep(OBSERVATION, 2, 1.0, None)
+    assert learner.rehearsal(8) == []
+    learner.demonstrations = [demo] * 10
+    assert learner.rehearsal(8) == [demo] * 8  # no earlier round yet: all demonstrations
+    learner.history = [FeedbackStep(OBSERVATION, 0, -1.0, 0.4)] * 1000
+    picked = learner.rehearsal(8)
+    assert len(picked) == 8 and picked.count(demo) == 4
+    assert learner.rehearsal(7).count(demo) == 4  # an odd count gives the demonstrations the extra step
+
+
 def test_deployment_samples_the_policy_and_records_what_the_update_needs(household):
     from clsim.agents import LMPolicy
 

@@ -96,7 +96,7 @@ def _run(config: FeedbackRunConfig, out: Path, on_round: Callable[[dict[str, Any
     demos = [family.demonstrate(t).episode() for s in initial
              for t in segment_tasks(family, setup, s, "train", config.demonstrations, config.seed + 10_000)]
     learner.add_demonstrations(demos)
-    steps = list(learner.history)
+    steps = list(learner.demonstrations)
     for _ in range(config.initial_epochs):
         order = learner.rng.sample(steps, len(steps))
         for start in range(0, len(order), config.learner_config.step_batch):

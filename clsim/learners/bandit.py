@@ -6,7 +6,8 @@ held constant: positive feedback raises the action's probability, negative lower
 keeps the update near the policy that collected the data. Actions without feedback take the
 polarity of the next feedback within 8 actions (`propagate`); those still unlabelled are
 skipped. Learning happens in rounds (deploy, then update): every batch is half this round's
-data and half rehearsal of earlier rounds and the initial demonstrations (c = 1, r = +1).
+data and half rehearsal, itself half the initial demonstrations (c = 1, r = +1) and half
+earlier rounds' feedback.
 """
 
 from __future__ import annotations
@@ -60,10 +61,24 @@ class BanditLearner(Learner):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.history: list[FeedbackStep] = []  # earlier rounds and demonstrations, for rehearsal
+        self.demonstrations: list[FeedbackStep] = []  # the initial demonstrations, for rehearsal
+        self.history: list[FeedbackStep] = []  # earlier rounds' feedback, for rehearsal
 
     def add_demonstrations(self, episodes: Sequence[Episode]) -> None:
-        self.history += [FeedbackStep(o, a, 1.0, None) for e in episodes for o, a in zip(e.observations(), e.actions())]
+        self.demonstrations += [FeedbackStep(o, a, 1.0, None) for e in episodes
+                                for o, a in zip(e.observations(), e.actions())]
+
+    def rehearsal(self, count: int) -> list[FeedbackStep]:
+        """`count` earlier steps: half demonstrations and half earlier rounds' feedback when both exist.
+
+        Sampling the two apart keeps the demonstrations' share fixed; pooled, they would sink to a
+        small fraction of the rehearsal as the agent's own, mostly negative, rounds pile up.
+        """
+        pools = [p for p in (self.demonstrations, self.history) if p]
+        if not pools:
+            return []
+        shares = [count - count // len(pools) * (len(pools) - 1)] + [count // len(pools)] * (len(pools) - 1)
+        return [s for pool, n in zip(pools, shares) for s in self.rng.sample(pool, min(n, len(pool)))]
 
     def learn_round(self, interactions: Sequence[Interaction]) -> dict[str, float]:
         """Update on one round's feedback for `round_epochs` epochs; returns what the round contained."""
@@ -73,10 +88,7 @@ class BanditLearner(Learner):
         for _ in range(self.config.round_epochs):
             order = self.rng.sample(current, len(current))
             for start in range(0, len(order), half):
-                batch = order[start : start + half]
-                if self.history:
-                    batch = batch + self.rng.sample(self.history, min(half, len(self.history)))
-                self.train_on(batch)
+                self.train_on(order[start : start + half] + self.rehearsal(half))
         self.history += current
         labelled = sum(len(i.feedback) for i in interactions)
         return {"steps": float(sum(len(i.actions) for i in interactions)), "feedback": float(labelled),
@@ -92,8 +104,9 @@ class BanditLearner(Learner):
         return loss.item()
 
     def state_dict(self) -> dict[str, Any]:
-        return {**super().state_dict(), "history": list(self.history)}
+        return {**super().state_dict(), "demonstrations": list(self.demonstrations), "history": list(self.history)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
+        self.demonstrations = list(state["demonstrations"])
         self.history = list(state["history"])
