@@ -142,6 +142,7 @@ def test_clsim_feedback_runs_rounds_and_reports_success_per_round(tmp_path):
     assert [len(r["segments"]) for r in records] == [2, 2, 3], "one more task type arrives per round"
     summary = json.loads((tmp_path / "fb" / "summary.json").read_text())
     assert len(summary["success"]) == 3 and summary["feedback"]["noise"] == 0.1
+    assert summary["deployed_success"] == [None] + [r["deployed_success"] for r in records[1:]]
     assert (tmp_path / "fb" / "plots" / "success_over_rounds.png").is_file()
     bad = CliRunner().invoke(app, ["feedback", "--rate", "1.5", "--out", str(tmp_path / "bad")])
     assert bad.exit_code == 2 and "feedback rate must be in [0, 1], got 1.5" in " ".join(bad.output.split())

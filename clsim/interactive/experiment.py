@@ -147,13 +147,16 @@ def _record(run: RunDirectory, family: Any, agent: Any, suites: dict, segments: 
 
 
 def _summarise(records: list[dict[str, Any]], segments: tuple[str, ...], config: FeedbackRunConfig) -> dict[str, Any]:
-    """Success per round; over arrived segments, the stream metrics of the rounds x segments matrix."""
+    """Greedy success on held-out tasks and sampled success while deployed, per round (round 0, the
+    demonstrations only, was not deployed); over arrived segments, the stream metrics of the rounds x
+    segments matrix."""
     rounds = [r["round"] for r in records]
     matrix = score_matrix(records, segments, "seen", "sr")
     arrived = [j for j in range(len(segments)) if not np.isnan(matrix[:, j]).all()]
     first = [int(np.argmax(~np.isnan(matrix[:, j]))) for j in arrived]
     metrics = stream_metrics(matrix[:, arrived], [r + 1 for r in rounds], first)
     return {"rounds": rounds, "success": [r["success"] for r in records],
+            "deployed_success": [r.get("deployed_success") for r in records],  # sampled, on each round's new tasks
             "segments": [segments[j] for j in arrived],
             "final": dict(zip((segments[j] for j in arrived), matrix[-1, arrived].tolist())),
             "metrics": {"a_last": metrics.a_last, "a_avg": metrics.a_avg, "forgetting": metrics.forgetting},
@@ -164,4 +167,6 @@ def plot_feedback(run: RunDirectory, summary: dict[str, Any]) -> Path:
     matrix = score_matrix(run.records, tuple(summary["segments"]), "seen", "sr")
     return plot_stream_curves(run.plots / "success_over_rounds.png", matrix, summary["rounds"], summary["segments"],
                               [], "Success per segment after each feedback round", "SR (seen scenes)",
-                              xlabel="round (0: demonstrations only)")
+                              xlabel="round (0: demonstrations only)",
+                              extra={"deployed (sampled)": [np.nan if v is None else v
+                                                            for v in summary["deployed_success"]]})
