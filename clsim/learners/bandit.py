@@ -74,11 +74,9 @@ class BanditLearner(Learner):
         Sampling the two apart keeps the demonstrations' share fixed; pooled, they would sink to a
         small fraction of the rehearsal as the agent's own, mostly negative, rounds pile up.
         """
-        pools = [p for p in (self.demonstrations, self.history) if p]
-        if not pools:
-            return []
-        shares = [count - count // len(pools) * (len(pools) - 1)] + [count // len(pools)] * (len(pools) - 1)
-        return [s for pool, n in zip(pools, shares) for s in self.rng.sample(pool, min(n, len(pool)))]
+        demonstrated = 0 if not self.demonstrations else count - count // 2 if self.history else count
+        return [s for pool, n in ((self.demonstrations, demonstrated), (self.history, count - demonstrated))
+                for s in self.rng.sample(pool, min(n, len(pool)))]
 
     def learn_round(self, interactions: Sequence[Interaction]) -> dict[str, float]:
         """Update on one round's feedback for `round_epochs` epochs; returns what the round contained."""
