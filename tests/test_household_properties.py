@@ -6,6 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clsim.envs.household.env import MAX_CANDIDATES, HouseholdEnv
+from clsim.envs.household.expert import next_action
+from clsim.envs.household.goals import goal_conditions
 from clsim.envs.household.world import ACTIONS, HAND, World
 
 TARGETS = ["apple 1", "mug 1", "knife 1", "fridge 1", "microwave 1", "sinkbasin 1", "faucet 1", "countertop 1",
@@ -90,7 +92,14 @@ def play(env: HouseholdEnv, seed: int, actions: list):
 def test_random_and_invalid_actions_never_raise_and_keep_invariants(seed, actions):
     env = HouseholdEnv(max_steps=1000, max_fails=1000)
     for obs, info in play(env, seed, actions):
-        world = env.world
+        world, task = env.world, env.task
+        # what the env keeps between steps (text, goal count, advice) matches working it out from scratch
+        scratch = world.copy()
+        scratch._lines = None  # drop the render cache
+        assert obs["observation"].endswith(scratch.render())
+        assert info["goal_conditions"] == goal_conditions(world, task.behavior, task.goal)
+        if "expert_action" in info:
+            assert info["expert_action"] == next_action(world, task.behavior, task.goal)[0]
         assert obs["candidates"] == tuple(world.candidates()) and len(obs["candidates"]) <= MAX_CANDIDATES
         met, total = info["goal_conditions"]
         assert 0 <= met <= total and info["success"] == (met == total)

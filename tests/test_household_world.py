@@ -146,3 +146,20 @@ def test_gymnasium_registration_and_check_env_pass_cleanly():
     assert env.observation_space.contains(obs)
     assert info["action_mask"].sum() == len(obs["candidates"])
     assert set(c.split()[0] for c in obs["candidates"]) <= set(ACTIONS)
+
+
+def test_without_expert_advice_the_env_plays_the_same_but_leaves_the_advice_out():
+    task = make_tasks("pick_heat_then_place_in_recep", "kitchen", "train", 1, 2)[0]
+    advised, plain = HouseholdEnv(), HouseholdEnv(expert_advice=False)
+    (obs, info), (plain_obs, plain_info) = advised.reset(options={"task": task}), plain.reset(options={"task": task})
+    done = False
+    while not done:
+        assert plain_obs == obs and "expert_action" not in plain_info
+        assert {k: v for k, v in info.items() if k not in ("expert_action", "action_mask")} == \
+            {k: v for k, v in plain_info.items() if k != "action_mask"}
+        action = obs["candidates"].index(info["expert_action"])
+        obs, reward, terminated, truncated, info = advised.step(action)
+        plain_obs, plain_reward, *_, plain_info = plain.step(action)
+        assert plain_reward == reward
+        done = terminated or truncated
+    assert terminated and plain_info["success"]

@@ -11,17 +11,14 @@ from gymnasium import spaces
 
 from ..core import Task, check_render_mode, render_ansi, text_spaces
 from .catalogue import TASK_SCENES, TASK_TYPES
-from .expert import next_action
-from .goals import goal_conditions
-from .highlevel import HIGH_STOP, execute, high_level_actions, high_level_expert
+from .episode import HouseholdEpisode, check_action_level
 from .layout import SEEN_LAYOUTS
-from .tasks import build_world, make_task_and_expert_length, run_expert
-from .world import STOP
+from .tasks import PlannedTask, StartWorlds, plan_task
+from .world import World
 
 CHARSET = string.ascii_letters + string.digits + " .,:()'-_!?"
 MAX_CANDIDATES = 64
-EXPERT_LENGTH_CACHE = 4096  # tasks whose expert length an env remembers
-ACTION_LEVELS = ("low", "high")  # ALFRED's low-level actions; ALFWorld-like high-level ones
+EXPERT_LENGTH_CACHE = 4096  # tasks whose expert length and starting world an env remembers
 
 
 class HouseholdEnv(gym.Env):
@@ -57,21 +54,25 @@ class HouseholdEnv(gym.Env):
 
     ## Registered Configurations
     ``clsim/Household-v0``. ``reset(options={"task": task})`` replays a given task; without
-    one, a training task is drawn from the seed.
+    one, a training task is drawn from the seed. ``expert_advice=False`` leaves out
+    ``info["expert_action"]``, planned at every step otherwise, for rollouts that never read
+    it. :class:`~clsim.envs.household.batch.HouseholdBatch` steps many episodes at once and
+    renders their text only when asked.
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(self, max_steps: int = 100, max_fails: int = 10, render_mode: str | None = None,
-                 action_level: str = "low") -> None:
+                 action_level: str = "low", expert_advice: bool = True) -> None:
         check_render_mode(render_mode)
-        if action_level not in ACTION_LEVELS:
-            raise ValueError(f"action_level must be one of {', '.join(ACTION_LEVELS)}, got {action_level!r}")
+        check_action_level(action_level)
         self.max_steps, self.max_fails, self.render_mode = max_steps, max_fails, render_mode
         self.action_level = action_level
         self.observation_space, self.action_space = text_spaces(CHARSET, 8192, MAX_CANDIDATES)
-        self.task: Task | None = None
+        self.episode: HouseholdEpisode | None = None
+        self.expert_advice = expert_advice
         self._expert_lengths: dict[str, int] = {}
+        self._starts = StartWorlds(EXPERT_LENGTH_CACHE)
 
     # ----- gymnasium API ---------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -80,112 +81,64 @@ class HouseholdEnv(gym.Env):
         if len(self._expert_lengths) >= EXPERT_LENGTH_CACHE:  # endless random tasks must not grow it forever
             self._expert_lengths.clear()
         if task is None:
-            task, length = self._random_task()
-            if self.action_level == "low":  # making the task already ran the low-level expert
-                self._expert_lengths[task.id] = length
-        self.task = task
-        self.world = build_world(task.scene, task.behavior, task.goal, task.seed)
-        self.steps = self.fails = 0
-        self.feedback = ""
-        self.met, self.total = goal_conditions(self.world, task.behavior, task.goal)
-        self._offer()
+            planned = self._random_task()
+            task = planned.task
+            self._starts.remember(task, planned.start)
+            if self.action_level == "low":  # planning the task already ran the low-level expert
+                self._expert_lengths[task.id] = planned.expert_length
+        world = self._starts.copy_for(task)
+        self.episode = HouseholdEpisode(task, world, self.action_level, self.max_steps, self.max_fails)
         if task.id not in self._expert_lengths:
-            self._expert_lengths[task.id] = self._expert_length()
-        return self._observation(), self._info(done=False)
+            self._expert_lengths[task.id] = self.episode.expert_length()
+        return self.episode.observation(), self._info(done=False)
 
     def step(self, action: int | str):
-        assert self.task is not None, "call reset() before step()"
-        if isinstance(action, str):
-            text = action
-        elif 0 <= int(action) < len(self.candidates):
-            text = self.candidates[int(action)]
-        else:
-            text = f"invalid index {int(action)}"
-        self.steps += 1
-        stop, failure = self._apply(text)
-        self.feedback = "" if failure is None else f"{text} failed : {failure} ."
-        self.fails += failure is not None
-        self._offer()
-        met, _ = goal_conditions(self.world, self.task.behavior, self.task.goal)
-        reward = (met - self.met) / self.total
-        self.met = met
-        terminated = stop and failure is None
-        if terminated and met == self.total:
-            reward += 1.0
-        truncated = not terminated and (self.steps >= self.max_steps or self.fails >= self.max_fails)
-        return self._observation(), reward, terminated, truncated, self._info(terminated or truncated)
+        assert self.episode is not None, "call reset() before step()"
+        reward, terminated, truncated = self.episode.step(action)
+        return self.episode.observation(), reward, terminated, truncated, self._info(terminated or truncated)
 
     def render(self) -> str | None:
-        if self.render_mode == "ansi" and self.task is not None:
-            return render_ansi(self._observation())
+        if self.render_mode == "ansi" and self.episode is not None:
+            return render_ansi(self.episode.observation())
         return None
 
+    # ----- the current episode, for tools that inspect it (play, tests) -------------------
+    @property
+    def task(self) -> Task | None:
+        return None if self.episode is None else self.episode.task
+
+    @property
+    def world(self) -> World:
+        return self.episode.world
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        return self.episode.candidates
+
     # ----- helpers -----------------------------------------------------------------------
-    def _offer(self) -> None:
-        """The admissible actions now: ALFRED's low-level ones, or ALFWorld-like high-level ones."""
-        if self.action_level == "low":
-            self.candidates = tuple(self.world.candidates())
-        else:
-            self._high = high_level_actions(self.world)
-            self.candidates = tuple(self._high)
-
-    def _apply(self, text: str) -> tuple[bool, str | None]:
-        """(stopped, failure) of one action string."""
-        if self.action_level == "low":
-            return text == STOP, None if text == STOP else self.world.act(text)
-        kind, payload = self._high.get(text, ("unknown", None))
-        if kind == "unknown":
-            return False, f"unknown action {text!r}"
-        if kind == "stop":
-            return True, None
-        self.world, failure = execute(self.world, kind, payload)
-        return False, failure
-
-    def _expert_action(self) -> str:
-        if self.action_level == "low":
-            return next_action(self.world, self.task.behavior, self.task.goal)[0]
-        return high_level_expert(self.world, self.task.behavior, self.task.goal)
-
-    def _expert_length(self) -> int:
-        """L*, the expert's number of actions at this env's level (for PLW scores)."""
-        if self.action_level == "low":
-            return len(run_expert(self.world.copy(), self.task.behavior, self.task.goal))
-        world, steps = self.world.copy(), 0
-        while (action := high_level_expert(world, self.task.behavior, self.task.goal)) != HIGH_STOP:
-            world, _ = execute(world, *high_level_actions(world)[action])
-            steps += 1
-        return steps + 1
-
-    def _random_task(self) -> tuple[Task, int]:
-        """A training task drawn from the env's seed, with its low-level expert length."""
+    def _random_task(self) -> PlannedTask:
+        """A training task drawn from the env's seed, with its starting world and low-level expert length."""
         rng = self.np_random
         behavior = TASK_TYPES[rng.integers(len(TASK_TYPES))]
         scenes = TASK_SCENES[behavior]
         scene = f"{scenes[rng.integers(len(scenes))]}-{SEEN_LAYOUTS[rng.integers(len(SEEN_LAYOUTS))]:02d}"
-        return make_task_and_expert_length(behavior, scene, "train", int(rng.integers(2**31)))
-
-    def _observation(self) -> dict[str, Any]:
-        text = self.world.render()
-        return {
-            "instruction": self.task.instruction,
-            "observation": f"{self.feedback} {text}" if self.feedback else text,
-            "candidates": self.candidates,
-        }
+        return plan_task(behavior, scene, "train", int(rng.integers(2**31)))
 
     def _info(self, done: bool) -> dict[str, Any]:
+        episode = self.episode
         mask = np.zeros(MAX_CANDIDATES, dtype=np.int8)
-        mask[: len(self.candidates)] = 1
+        mask[: len(episode.candidates)] = 1
         info = {
-            "goal_conditions": (self.met, self.total),
-            "success": self.met == self.total,
+            "goal_conditions": (episode.met, episode.total),
+            "success": episode.success,
             "action_mask": mask,
-            "steps": self.steps,
-            "fails": self.fails,
-            "expert_length": self._expert_lengths[self.task.id],
-            "task_id": self.task.id,
+            "steps": episode.steps,
+            "fails": episode.fails,
+            "expert_length": self._expert_lengths[episode.task.id],
+            "task_id": episode.task.id,
         }
-        if not done:
-            info["expert_action"] = self._expert_action()
+        if self.expert_advice and not done:
+            info["expert_action"] = episode.expert_action()
         return info
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..core import Demonstration, Step, Task
@@ -114,6 +115,31 @@ def build_world(scene: str, behavior: str, goal: Mapping[str, Any], seed: int) -
     return World(layout, (x, y, rng.randrange(4)), things)
 
 
+class StartWorlds:
+    """Each task's starting world, built once and handed out as copies.
+
+    Building a world places every object again (~0.25 ms); copying one takes ~5 µs. The
+    cache holds at most `limit` tasks, so endless random tasks do not grow it forever.
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._worlds: dict[str, World] = {}
+
+    def remember(self, task: Task, world: World) -> None:
+        """Keep `world` (unplayed) as `task`'s start."""
+        if len(self._worlds) >= self.limit:
+            self._worlds.clear()
+        world.render()  # once: every copy inherits the text of the lines no action has changed yet
+        self._worlds[task.id] = world
+
+    def copy_for(self, task: Task) -> World:
+        """A fresh copy of `task`'s starting world, built on first use."""
+        if task.id not in self._worlds:
+            self.remember(task, build_world(task.scene, task.behavior, task.goal, task.seed))
+        return self._worlds[task.id].copy()
+
+
 def run_expert(world: World, behavior: str, goal: Mapping[str, Any],
                record: Callable[[World], R] | None = None) -> list[tuple[R | None, str, tuple]]:
     """Roll the expert out from `world` (mutated) to Stop: (``record(state before)``, action, subgoal).
@@ -135,15 +161,25 @@ def run_expert(world: World, behavior: str, goal: Mapping[str, Any],
 
 def make_task(behavior: str, scene: str, split: str, seed: int) -> Task:
     """A solvable task of `behavior` in `scene`, with language, from `seed`."""
-    return make_task_and_expert_length(behavior, scene, split, seed)[0]
+    return plan_task(behavior, scene, split, seed).task
 
 
-def make_task_and_expert_length(behavior: str, scene: str, split: str, seed: int) -> tuple[Task, int]:
-    """The task of :func:`make_task` and the length of the expert run that proved it solvable."""
+@dataclass(frozen=True)
+class PlannedTask:
+    """A new task with what proving it solvable produced: its starting world and the expert's length."""
+
+    task: Task
+    start: World  # as build_world makes it; copy before playing
+    expert_length: int
+
+
+def plan_task(behavior: str, scene: str, split: str, seed: int) -> PlannedTask:
+    """The task of :func:`make_task`, its starting world and the length of the expert run that solved it."""
     layout = make_layout(*parse_scene(scene))
     rng = random.Random(f"{FAMILY}/task/{behavior}/{scene}/{seed}")
     goal = sample_goal(behavior, layout, rng)
-    world = build_world(scene, behavior, goal, seed)
+    start = build_world(scene, behavior, goal, seed)
+    world = start.copy()
     trace = run_expert(world, behavior, goal)
     met, total = goal_conditions(world, behavior, goal)
     assert met == total, "expert reached Stop without meeting the goal"
@@ -152,7 +188,7 @@ def make_task_and_expert_length(behavior: str, scene: str, split: str, seed: int
         goal=goal, instruction=instruction_for(behavior, goal, rng),
         steps=tuple(steps_for([s for _, _, s in trace], rng)), seed=seed,
     )
-    return task, len(trace)
+    return PlannedTask(task, start, len(trace))
 
 
 def make_tasks(behavior: str, environment: str, split: str, count: int, seed: int) -> list[Task]:

@@ -43,6 +43,10 @@ class Thing:
     def type(self) -> ObjectType:
         return OBJECT_TYPES[self.kind]
 
+    def copy(self) -> Thing:
+        """A copy by constructor: ~5x cheaper than ``copy.copy``, and worlds are copied at every replay."""
+        return Thing(self.name, self.kind, self.location, self.hot, self.cold, self.clean, self.sliced)
+
     def describe(self) -> str:
         states = [w for w, on in (("sliced", self.sliced), ("hot", self.hot), ("cold", self.cold),
                                   ("clean", self.clean)) if on]
@@ -59,10 +63,12 @@ class World:
         self.things = {t.name: t for t in things}
         self.opened: set[str] = set()
         self.switched_on: set[str] = set()
+        self.changes = 0  # successful interactions so far: goal conditions and contents change only with it
+        self._lines: tuple[int, str, list[tuple[str, str, str]]] | None = None  # render's cache, by `changes`
 
     def copy(self) -> World:
         clone = copy.copy(self)
-        clone.things = {n: copy.copy(t) for n, t in self.things.items()}
+        clone.things = {n: t.copy() for n, t in self.things.items()}
         clone.opened = set(self.opened)
         clone.switched_on = set(self.switched_on)
         return clone
@@ -141,6 +147,7 @@ class World:
         if action not in self.interactions():
             return f"cannot {action}" if verb in INTERACTIONS else f"unknown action {action!r}"
         held = self.held
+        self.changes += 1
         if verb == "PickupObject":
             self.things[target].location = HAND
         elif verb == "PutObject" and held is not None:
@@ -202,30 +209,39 @@ class World:
         """What the agent perceives, one line per thing: itself, each station, each visible object.
 
         Every line carries what acting on it needs (where to stand, which way to face, how
-        high to look), so a policy can decide from the line of the thing it wants.
+        high to look), so a policy can decide from the line of the thing it wants. Only the
+        bearings change as the agent moves, so the rest of every line is worked out once per
+        state change (see :meth:`_lines_without_bearings`).
         """
+        if self._lines is None or self._lines[0] != self.changes:
+            self._lines = (self.changes, *self._lines_without_bearings())
+        _, head, lines = self._lines
+        where = self.layout.bearings(self.pose, self.horizon)  # objects repeat their station's
+        body = " . ".join([before + where[station] + after for before, station, after in lines])
+        return f"{head}{HORIZON_WORDS[self.horizon]} . {body} ."
+
+    def _lines_without_bearings(self) -> tuple[str, list[tuple[str, str, str]]]:
+        """The text up to the horizon word, and each line as (words before, station, words after its bearing)."""
         held = self.held
         holding = "nothing" if held is None else held.describe()
         carried = self._contents(held.name) if held is not None else ""
         if carried:
             holding += f" with {carried}"
-        lines = [f"{self.layout.scene_type.replace('_', ' ')}", f"holding {holding} looking {HORIZON_WORDS[self.horizon]}"]
-        where = self.layout.bearings(self.pose, self.horizon)  # objects repeat their station's
+        head = f"{self.layout.scene_type.replace('_', ' ')} . holding {holding} looking "
+        lines = []
         for s in self.layout.stations:
-            words = [s.name, where[s.name]]
+            words = []
             if s.type.openable:
                 words.append("open" if s.name in self.opened else "closed")
             if s.type.heats or s.type.lamp:
                 words.append("on" if s.name in self.switched_on else "off")
             words += [f"{f} {'on' if f in self.switched_on else 'off'}" for f in s.fixtures]
-            lines.append(" ".join(words))
+            lines.append((f"{s.name} ", s.name, "".join(" " + w for w in words)))
         for t in self.things.values():
             station = self.station_of(t)
             if station is None or not self.is_open(station):
                 continue
-            words = [t.name, "at", station.name, where[station.name]]
-            if t.location != station.name:
-                words.append(f"in {t.location}")
+            words = [f"in {t.location}"] if t.location != station.name else []
             words += t.describe().split()[2:]
-            lines.append(" ".join(words))
-        return " . ".join(lines) + " ."
+            lines.append((f"{t.name} at {station.name} ", station.name, "".join(" " + w for w in words)))
+        return head, lines
