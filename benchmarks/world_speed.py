@@ -4,9 +4,14 @@
     python benchmarks/world_speed.py [--seconds 5]
 
 Every env takes uniformly random admissible actions on one core, resetting when an episode ends,
-through its own Python API (Gymnasium for ours and BabyAI). Writes benchmarks/results/world_speed.json
-and prints the ratios household / TextWorldExpress and navigation / BabyAI. A reference simulator
-that is not installed is reported as missing rather than guessed.
+through its own Python API (Gymnasium for ours and BabyAI). ``clsim/Household-v0`` plans a new
+solvable task at every random reset and the expert's advice at every step; the household world is
+also measured replaying a fixed pool of tasks (as a stream does), through the Gymnasium env with
+and without expert advice, and through :class:`clsim.envs.household.batch.HouseholdBatch`, which
+renders text only when asked: one episode, one episode whose text is read every step, and 256
+episodes stepped together. Writes benchmarks/results/world_speed.json and prints each household
+measure's ratio to TextWorldExpress, and navigation / BabyAI. A reference simulator that is not
+installed is reported as missing rather than guessed.
 """
 
 from __future__ import annotations
@@ -19,36 +24,70 @@ from collections.abc import Callable
 import torch
 from results_table import report
 
-Stepper = Callable[[random.Random], bool]  # takes one random step; True when the episode ended
+Stepper = Callable[[random.Random], int]  # takes one random step of every env it drives; returns how many
+BATCH = 256  # household episodes stepped together
 
 
 def measure(make: Callable[[], Stepper], seconds: float) -> float:
     step, rng, steps = make(), random.Random(0), 0
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
-        step(rng)
-        steps += 1
+        steps += step(rng)
     return steps / (time.perf_counter() - start)
 
 
-def gymnasium_stepper(env_id: str, candidates: bool, **kwargs) -> Callable[[], Stepper]:
-    """Our worlds pick among ``observation["candidates"]``; minigrid samples its action space."""
+def household_task_pool() -> list:
+    """8 training tasks per allowed (task type, scene type): what the pooled household measures replay."""
+    from clsim.envs import get_family
+
+    family = get_family("household")
+    return [t for b in family.behaviors for e in family.environments if family.allowed(b, e)
+            for t in family.make_tasks(b, e, "train", 8, 0)]
+
+
+def gymnasium_stepper(env_id: str, candidates: bool, pool: bool = False, **kwargs) -> Callable[[], Stepper]:
+    """Our worlds pick among ``observation["candidates"]``; minigrid samples its action space. With `pool`, every
+    reset replays the next task of :func:`household_task_pool` instead of drawing a new one from the seed."""
     def make() -> Stepper:
         import gymnasium as gym
 
         import clsim.envs  # noqa: F401  (registers clsim/*-v0)
 
         env = gym.make(env_id, **kwargs).unwrapped
-        state = {"obs": env.reset(seed=0)[0], "episodes": 0}
+        tasks = household_task_pool() if pool else None
 
-        def step(rng: random.Random) -> bool:
+        def reset(episode: int):
+            if tasks is None:
+                return env.reset(seed=episode)[0]
+            return env.reset(options={"task": tasks[episode % len(tasks)]})[0]
+
+        state = {"obs": reset(0), "episodes": 0}
+
+        def step(rng: random.Random) -> int:
             n = len(state["obs"]["candidates"]) if candidates else env.action_space.n
             obs, _, terminated, truncated, _ = env.step(rng.randrange(n))
             if terminated or truncated:
                 state["episodes"] += 1
-                obs, _ = env.reset(seed=state["episodes"])
+                obs = reset(state["episodes"])
             state["obs"] = obs
-            return terminated or truncated
+            return 1
+        return step
+    return make
+
+
+def household_batch_stepper(num_envs: int, read_text: bool = False) -> Callable[[], Stepper]:
+    """Random candidate indices for `num_envs` episodes over :func:`household_task_pool` (made before the clock
+    starts); with `read_text`, every step's text is rendered."""
+    def make() -> Stepper:
+        from clsim.envs.household.batch import HouseholdBatch
+
+        batch = HouseholdBatch(household_task_pool(), num_envs, seed=0)
+
+        def step(rng: random.Random) -> int:
+            batch.step([rng.randrange(len(episode.candidates)) for episode in batch.episodes])
+            if read_text:
+                batch.observations()
+            return num_envs
         return step
     return make
 
@@ -67,7 +106,7 @@ def textworld_express_stepper() -> Stepper:
             state["episodes"] += 1
             _, infos = env.reset(seed=state["episodes"], gameFold="train", generateGoldPath=False)
         state["valid"] = infos["validActions"]
-        return done
+        return 1
     return step
 
 
@@ -76,8 +115,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
     torch.set_num_threads(1)
+    household = "household (clsim/Household-v0)"
     worlds: dict[str, Callable[[], Stepper]] = {
-        "household (clsim/Household-v0)": gymnasium_stepper("clsim/Household-v0", True),
+        household: gymnasium_stepper("clsim/Household-v0", True),
+        "household env, task pool": gymnasium_stepper("clsim/Household-v0", True, pool=True),
+        "household env, task pool, expert_advice=False": gymnasium_stepper(
+            "clsim/Household-v0", True, pool=True, expert_advice=False),
+        "household batch, 1 episode": household_batch_stepper(1),
+        "household batch, 1 episode, text read every step": household_batch_stepper(1, read_text=True),
+        f"household batch, {BATCH} episodes": household_batch_stepper(BATCH),
         "navigation (clsim/Navigation-v0)": gymnasium_stepper("clsim/Navigation-v0", True),
         "TextWorldExpress (cookingworld)": textworld_express_stepper,
         "BabyAI (BabyAI-GoToLocal-v0)": gymnasium_stepper("BabyAI-GoToLocal-v0", False),
@@ -90,13 +136,13 @@ def main() -> None:
             results[name] = measure(make, args.seconds)
         except ImportError as error:
             results[name] = f"missing: pip install {error.name}"
-    household, twx = results["household (clsim/Household-v0)"], results["TextWorldExpress (cookingworld)"]
-    navigation, babyai = results["navigation (clsim/Navigation-v0)"], results["BabyAI (BabyAI-GoToLocal-v0)"]
+    twx, babyai = results["TextWorldExpress (cookingworld)"], results["BabyAI (BabyAI-GoToLocal-v0)"]
     if isinstance(twx, float):
-        results["ratio household / TextWorldExpress"] = household / twx
+        for name in [n for n in worlds if n.startswith("household")]:
+            results[f"ratio {name} / TextWorldExpress"] = results[name] / twx
     if isinstance(babyai, float):
-        results["ratio navigation / BabyAI"] = navigation / babyai
-        results["ratio household / BabyAI"] = household / babyai
+        results["ratio navigation / BabyAI"] = results["navigation (clsim/Navigation-v0)"] / babyai
+        results["ratio household / BabyAI"] = results[household] / babyai
 
     report(f"environment steps/s, random admissible actions, one core ({args.seconds:.0f} s each)", results,
            "world_speed", "steps/s or ratio")

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..core import Demonstration, Task, replay_expert
+from .batch import BatchStep, HouseholdBatch
 from .catalogue import SCENE_TYPES, TASK_SCENES, TASK_TYPES
 from .env import HouseholdEnv, TextActions
 from .highlevel import ACTION_CLASSES as HIGH_LEVEL_CLASSES
@@ -13,7 +14,7 @@ from .highlevel import WORDS as HIGH_LEVEL_WORDS
 from .tasks import demonstrate, make_tasks, vocabulary
 from .world import ACTIONS
 
-__all__ = ["HouseholdEnv", "HouseholdFamily", "TextActions"]
+__all__ = ["BatchStep", "HouseholdBatch", "HouseholdEnv", "HouseholdFamily", "TextActions"]
 
 
 class HouseholdFamily:
