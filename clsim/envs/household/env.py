@@ -18,7 +18,7 @@ from .world import World
 
 CHARSET = string.ascii_letters + string.digits + " .,:()'-_!?"
 MAX_CANDIDATES = 64
-EXPERT_LENGTH_CACHE = 4096  # tasks whose expert length and starting world an env remembers
+TASK_CACHE_SIZE = 4096  # tasks whose expert length and starting world an env remembers
 
 
 class HouseholdEnv(gym.Env):
@@ -72,13 +72,13 @@ class HouseholdEnv(gym.Env):
         self.episode: HouseholdEpisode | None = None
         self.expert_advice = expert_advice
         self._expert_lengths: dict[str, int] = {}
-        self._starts = StartWorlds(EXPERT_LENGTH_CACHE)
+        self._starts = StartWorlds(TASK_CACHE_SIZE)
 
     # ----- gymnasium API ---------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         task = (options or {}).get("task")
-        if len(self._expert_lengths) >= EXPERT_LENGTH_CACHE:  # endless random tasks must not grow it forever
+        if len(self._expert_lengths) >= TASK_CACHE_SIZE:  # endless random tasks must not grow it forever
             self._expert_lengths.clear()
         if task is None:
             planned = self._random_task()
