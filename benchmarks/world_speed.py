@@ -9,9 +9,11 @@ solvable task at every random reset and the expert's advice at every step; the h
 also measured replaying a fixed pool of tasks (as a stream does), through the Gymnasium env with
 and without expert advice, and through :class:`clsim.envs.household.batch.HouseholdBatch`, which
 renders text only when asked: one episode, one episode whose text is read every step, and 256
-episodes stepped together. Writes benchmarks/results/world_speed.json and prints each household
-measure's ratio to TextWorldExpress, and navigation / BabyAI. A reference simulator that is not
-installed is reported as missing rather than guessed.
+episodes stepped together; and through ``gym.make_vec`` (the batch behind Gymnasium's vector
+API, with every env's text, info and expert advice at every step). Writes
+benchmarks/results/world_speed.json and prints each household measure's ratio to
+TextWorldExpress, and navigation / BabyAI. A reference simulator that is not installed is
+reported as missing rather than guessed.
 """
 
 from __future__ import annotations
@@ -75,6 +77,25 @@ def gymnasium_stepper(env_id: str, candidates: bool, pool: bool = False, **kwarg
     return make
 
 
+def household_vector_stepper(num_envs: int) -> Callable[[], Stepper]:
+    """``gym.make_vec("clsim/Household-v0")``: text, infos and expert advice for every env at every step."""
+    def make() -> Stepper:
+        import gymnasium as gym
+
+        import clsim.envs  # noqa: F401  (registers clsim/*-v0)
+
+        envs = gym.make_vec("clsim/Household-v0", num_envs=num_envs)
+        observations, _ = envs.reset(seed=0, options={"tasks": household_task_pool()})
+
+        def step(rng: random.Random) -> int:
+            nonlocal observations
+            actions = [rng.randrange(len(candidates)) for candidates in observations["candidates"]]
+            observations = envs.step(actions)[0]
+            return num_envs
+        return step
+    return make
+
+
 def household_batch_stepper(num_envs: int, read_text: bool = False) -> Callable[[], Stepper]:
     """Random candidate indices for `num_envs` episodes over :func:`household_task_pool` (made before the clock
     starts); with `read_text`, every step's text is rendered."""
@@ -124,6 +145,7 @@ def main() -> None:
         "household batch, 1 episode": household_batch_stepper(1),
         "household batch, 1 episode, text read every step": household_batch_stepper(1, read_text=True),
         f"household batch, {BATCH} episodes": household_batch_stepper(BATCH),
+        "household gym.make_vec, 16 envs": household_vector_stepper(16),
         "navigation (clsim/Navigation-v0)": gymnasium_stepper("clsim/Navigation-v0", True),
         "TextWorldExpress (cookingworld)": textworld_express_stepper,
         "BabyAI (BabyAI-GoToLocal-v0)": gymnasium_stepper("BabyAI-GoToLocal-v0", False),

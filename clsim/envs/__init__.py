@@ -11,10 +11,13 @@ from .navigation import NavigationFamily
 register_family("household", HouseholdFamily)
 register_family("household-hl", lambda: HouseholdFamily("high"))
 register_family("navigation", NavigationFamily)
-for _id, _entry, _kwargs in (("clsim/Household-v0", "clsim.envs.household.env:HouseholdEnv", {}),
-                             ("clsim/HouseholdHL-v0", "clsim.envs.household.env:HouseholdEnv", {"action_level": "high"}),
-                             ("clsim/Navigation-v0", "clsim.envs.navigation.env:NavigationEnv", {})):
+_HOUSEHOLD_VECTOR = "clsim.envs.household.vector:HouseholdVectorEnv"  # what gymnasium.make_vec builds
+for _id, _entry, _vector, _kwargs in (
+    ("clsim/Household-v0", "clsim.envs.household.env:HouseholdEnv", _HOUSEHOLD_VECTOR, {}),
+    ("clsim/HouseholdHL-v0", "clsim.envs.household.env:HouseholdEnv", _HOUSEHOLD_VECTOR, {"action_level": "high"}),
+    ("clsim/Navigation-v0", "clsim.envs.navigation.env:NavigationEnv", None, {}),
+):
     if _id not in gymnasium.registry:
-        gymnasium.register(_id, entry_point=_entry, kwargs=_kwargs)
+        gymnasium.register(_id, entry_point=_entry, vector_entry_point=_vector, kwargs=_kwargs)
 
 __all__ = ["Demonstration", "Episode", "Step", "Task", "WorldFamily", "family_names", "get_family"]

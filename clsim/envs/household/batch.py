@@ -16,9 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Task
-from .env import MAX_CANDIDATES
-from .episode import HouseholdEpisode, check_action_level
-from .tasks import StartWorlds
+from .episode import MAX_CANDIDATES, HouseholdEpisode, TaskStarts, check_action_level
 
 FAMILIES = ("household", "household-hl")
 
@@ -31,6 +29,7 @@ class BatchStep:
     terminated: np.ndarray  # bool [N]: stopped (the slot has already started its next task)
     truncated: np.ndarray  # bool [N]: out of steps or failures (likewise restarted)
     success: np.ndarray  # bool [N]: every goal condition met after this step
+    ended: dict[int, HouseholdEpisode]  # slot -> the episode that ended this step, in its final state
 
 
 class HouseholdBatch:
@@ -55,7 +54,7 @@ class HouseholdBatch:
             raise ValueError(f"tasks of world {', '.join(map(repr, foreign))}; allowed: {', '.join(FAMILIES)}")
         self.tasks, self.num_envs, self.action_level = list(tasks), num_envs, action_level
         self.max_steps, self.max_fails = max_steps, max_fails
-        self._starts = StartWorlds(limit=len(self.tasks))
+        self.starts = TaskStarts(action_level, limit=len(self.tasks))  # every task's start, and its expert length
         self._rng, self._order = np.random.default_rng(seed), []
         self.reset()
 
@@ -74,13 +73,15 @@ class HouseholdBatch:
         n = self.num_envs
         rewards, success = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=bool)
         terminated, truncated = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        ended = {}
         for i, (episode, action) in enumerate(zip(self.episodes, actions)):
             reward, stop, out = episode.step(action)
             rewards[i], terminated[i], truncated[i], success[i] = reward, stop, out, episode.success
             if stop or out:
+                ended[i] = episode
                 self.finished += 1
                 self.episodes[i] = self._next_episode()
-        return BatchStep(rewards, terminated, truncated, success)
+        return BatchStep(rewards, terminated, truncated, success, ended)
 
     # ----- on demand ----------------------------------------------------------------------
     def candidate_counts(self) -> np.ndarray:
@@ -112,5 +113,5 @@ class HouseholdBatch:
         if not self._order:
             self._order = self._rng.permutation(len(self.tasks)).tolist()[::-1]
         task = self.tasks[self._order.pop()]
-        return HouseholdEpisode(task, self._starts.copy_for(task), self.action_level, self.max_steps,
+        return HouseholdEpisode(task, self.starts.world(task), self.action_level, self.max_steps,
                                 self.max_fails)

@@ -6,19 +6,15 @@ import string
 from typing import Any
 
 import gymnasium as gym
-import numpy as np
 from gymnasium import spaces
 
 from ..core import Task, check_render_mode, render_ansi, text_spaces
-from .catalogue import TASK_SCENES, TASK_TYPES
-from .episode import HouseholdEpisode, check_action_level
-from .layout import SEEN_LAYOUTS
-from .tasks import PlannedTask, StartWorlds, plan_task
+from .episode import MAX_CANDIDATES, HouseholdEpisode, TaskStarts, check_action_level
+from .tasks import plan_random_task
 from .world import World
 
 CHARSET = string.ascii_letters + string.digits + " .,:()'-_!?"
-MAX_CANDIDATES = 64
-TASK_CACHE_SIZE = 4096  # tasks whose expert length and starting world an env remembers
+TASK_CACHE_SIZE = 4096  # tasks whose starting world and expert length an env remembers
 
 
 class HouseholdEnv(gym.Env):
@@ -71,31 +67,24 @@ class HouseholdEnv(gym.Env):
         self.observation_space, self.action_space = text_spaces(CHARSET, 8192, MAX_CANDIDATES)
         self.episode: HouseholdEpisode | None = None
         self.expert_advice = expert_advice
-        self._expert_lengths: dict[str, int] = {}
-        self._starts = StartWorlds(TASK_CACHE_SIZE)
+        self._starts = TaskStarts(action_level, TASK_CACHE_SIZE)
 
     # ----- gymnasium API ---------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         task = (options or {}).get("task")
-        if len(self._expert_lengths) >= TASK_CACHE_SIZE:  # endless random tasks must not grow it forever
-            self._expert_lengths.clear()
         if task is None:
-            planned = self._random_task()
+            planned = plan_random_task(self.np_random)
+            self._starts.remember(planned)
             task = planned.task
-            self._starts.remember(task, planned.start)
-            if self.action_level == "low":  # planning the task already ran the low-level expert
-                self._expert_lengths[task.id] = planned.expert_length
-        world = self._starts.copy_for(task)
-        self.episode = HouseholdEpisode(task, world, self.action_level, self.max_steps, self.max_fails)
-        if task.id not in self._expert_lengths:
-            self._expert_lengths[task.id] = self.episode.expert_length()
-        return self.episode.observation(), self._info(done=False)
+        self.episode = HouseholdEpisode(task, self._starts.world(task), self.action_level, self.max_steps,
+                                        self.max_fails)
+        return self.episode.observation(), self._info()
 
     def step(self, action: int | str):
         assert self.episode is not None, "call reset() before step()"
         reward, terminated, truncated = self.episode.step(action)
-        return self.episode.observation(), reward, terminated, truncated, self._info(terminated or truncated)
+        return self.episode.observation(), reward, terminated, truncated, self._info()
 
     def render(self) -> str | None:
         if self.render_mode == "ansi" and self.episode is not None:
@@ -116,30 +105,8 @@ class HouseholdEnv(gym.Env):
         return self.episode.candidates
 
     # ----- helpers -----------------------------------------------------------------------
-    def _random_task(self) -> PlannedTask:
-        """A training task drawn from the env's seed, with its starting world and low-level expert length."""
-        rng = self.np_random
-        behavior = TASK_TYPES[rng.integers(len(TASK_TYPES))]
-        scenes = TASK_SCENES[behavior]
-        scene = f"{scenes[rng.integers(len(scenes))]}-{SEEN_LAYOUTS[rng.integers(len(SEEN_LAYOUTS))]:02d}"
-        return plan_task(behavior, scene, "train", int(rng.integers(2**31)))
-
-    def _info(self, done: bool) -> dict[str, Any]:
-        episode = self.episode
-        mask = np.zeros(MAX_CANDIDATES, dtype=np.int8)
-        mask[: len(episode.candidates)] = 1
-        info = {
-            "goal_conditions": (episode.met, episode.total),
-            "success": episode.success,
-            "action_mask": mask,
-            "steps": episode.steps,
-            "fails": episode.fails,
-            "expert_length": self._expert_lengths[episode.task.id],
-            "task_id": episode.task.id,
-        }
-        if self.expert_advice and not done:
-            info["expert_action"] = episode.expert_action()
-        return info
+    def _info(self) -> dict[str, Any]:
+        return self.episode.info(self._starts.expert_length(self.episode.task), self.expert_advice)
 
 
 class TextActions(gym.ActionWrapper):

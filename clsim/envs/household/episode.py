@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..core import Task
 from .expert import next_action
 from .goals import goal_conditions
 from .highlevel import HIGH_STOP, execute, high_level_actions, high_level_expert
-from .tasks import run_expert
+from .tasks import PlannedTask, build_world, run_expert
 from .world import STOP, World
 
 ACTION_LEVELS = ("low", "high")  # ALFRED's low-level actions; ALFWorld-like high-level ones
+MAX_CANDIDATES = 64  # the Discrete action space's size: more candidates than any state offers
 
 
 def check_action_level(action_level: str) -> None:
@@ -32,6 +35,7 @@ class HouseholdEpisode:
         self.task, self.world, self.action_level = task, world, action_level
         self.max_steps, self.max_fails = max_steps, max_fails
         self.steps = self.fails = 0
+        self.terminated = self.truncated = False
         self.feedback = ""  # the last action's failure, shown before the next observation
         self._advice: dict[tuple, str] = {}  # expert_action's plans, by state
         self.met, self.total = goal_conditions(world, task.behavior, task.goal)
@@ -40,6 +44,10 @@ class HouseholdEpisode:
     @property
     def success(self) -> bool:
         return self.met == self.total
+
+    @property
+    def ended(self) -> bool:
+        return self.terminated or self.truncated
 
     def step(self, action: int | str) -> tuple[float, bool, bool]:
         """(reward, terminated, truncated) of one action: a candidate index or an action string."""
@@ -64,6 +72,7 @@ class HouseholdEpisode:
         if terminated and met == self.total:
             reward += 1.0
         truncated = not terminated and (self.steps >= self.max_steps or self.fails >= self.max_fails)
+        self.terminated, self.truncated = terminated, truncated
         return reward, terminated, truncated
 
     def observation(self) -> dict[str, Any]:
@@ -91,15 +100,23 @@ class HouseholdEpisode:
                 self._advice[state] = high_level_expert(world, self.task.behavior, self.task.goal)
         return self._advice[state]
 
-    def expert_length(self) -> int:
-        """L*, the expert's number of actions from the current state at this level (for PLW scores)."""
-        if self.action_level == "low":
-            return len(run_expert(self.world.copy(), self.task.behavior, self.task.goal))
-        world, steps = self.world.copy(), 0
-        while (action := high_level_expert(world, self.task.behavior, self.task.goal)) != HIGH_STOP:
-            world, _ = execute(world, *high_level_actions(world)[action])
-            steps += 1
-        return steps + 1
+    def info(self, expert_length: int, expert_advice: bool = True) -> dict[str, Any]:
+        """The env's ``info`` now: goal conditions, success, the candidate mask, counts, and the expert's
+        next action while the episode runs (unless `expert_advice` is off)."""
+        mask = np.zeros(MAX_CANDIDATES, dtype=np.int8)
+        mask[: len(self.candidates)] = 1
+        info = {
+            "goal_conditions": (self.met, self.total),
+            "success": self.success,
+            "action_mask": mask,
+            "steps": self.steps,
+            "fails": self.fails,
+            "expert_length": expert_length,
+            "task_id": self.task.id,
+        }
+        if expert_advice and not self.ended:
+            info["expert_action"] = self.expert_action()
+        return info
 
     def _offer(self) -> None:
         """The admissible actions now: ALFRED's low-level ones, or ALFWorld-like high-level ones."""
@@ -120,3 +137,51 @@ class HouseholdEpisode:
             return True, None
         self.world, failure = execute(self.world, kind, payload)
         return False, failure
+
+
+def expert_length(task: Task, world: World, action_level: str) -> int:
+    """L*, the expert's number of actions from `world` (not changed) at `action_level` (for PLW scores)."""
+    if action_level == "low":
+        return len(run_expert(world.copy(), task.behavior, task.goal))
+    steps = 0
+    while (action := high_level_expert(world, task.behavior, task.goal)) != HIGH_STOP:
+        world, _ = execute(world, *high_level_actions(world)[action])
+        steps += 1
+    return steps + 1
+
+
+class TaskStarts:
+    """Per task: its starting world, built once and handed out as copies, and the expert's length from it.
+
+    Building a world places every object again (~0.25 ms); a copy takes ~5 µs. At most
+    `limit` tasks are kept, so endless random tasks do not grow the cache forever.
+    """
+
+    def __init__(self, action_level: str, limit: int = 4096) -> None:
+        self.action_level, self.limit = action_level, limit
+        self._worlds: dict[str, World] = {}
+        self._lengths: dict[str, int] = {}
+
+    def remember(self, planned: PlannedTask) -> None:
+        """Keep a planned task's unplayed world, and its expert length if planned at this level."""
+        self._keep(planned.task, planned.start)
+        if self.action_level == "low":  # planning ran the low-level expert
+            self._lengths[planned.task.id] = planned.expert_length
+
+    def world(self, task: Task) -> World:
+        """A fresh copy of `task`'s starting world, built on first use."""
+        if task.id not in self._worlds:
+            self._keep(task, build_world(task.scene, task.behavior, task.goal, task.seed))
+        return self._worlds[task.id].copy()
+
+    def expert_length(self, task: Task) -> int:
+        if task.id not in self._lengths:
+            self._lengths[task.id] = expert_length(task, self.world(task), self.action_level)
+        return self._lengths[task.id]
+
+    def _keep(self, task: Task, world: World) -> None:
+        if len(self._worlds) >= self.limit:
+            self._worlds.clear()
+            self._lengths.clear()
+        world.render()  # once: every copy inherits the text of the lines no action has changed yet
+        self._worlds[task.id] = world

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import numpy as np
+
 from ..core import Demonstration, Step, Task
 from .catalogue import (
     LAMP_TYPES,
@@ -115,31 +117,6 @@ def build_world(scene: str, behavior: str, goal: Mapping[str, Any], seed: int) -
     return World(layout, (x, y, rng.randrange(4)), things)
 
 
-class StartWorlds:
-    """Each task's starting world, built once and handed out as copies.
-
-    Building a world places every object again (~0.25 ms); copying one takes ~5 µs. The
-    cache holds at most `limit` tasks, so endless random tasks do not grow it forever.
-    """
-
-    def __init__(self, limit: int = 4096) -> None:
-        self.limit = limit
-        self._worlds: dict[str, World] = {}
-
-    def remember(self, task: Task, world: World) -> None:
-        """Keep `world` (unplayed) as `task`'s start."""
-        if len(self._worlds) >= self.limit:
-            self._worlds.clear()
-        world.render()  # once: every copy inherits the text of the lines no action has changed yet
-        self._worlds[task.id] = world
-
-    def copy_for(self, task: Task) -> World:
-        """A fresh copy of `task`'s starting world, built on first use."""
-        if task.id not in self._worlds:
-            self.remember(task, build_world(task.scene, task.behavior, task.goal, task.seed))
-        return self._worlds[task.id].copy()
-
-
 def run_expert(world: World, behavior: str, goal: Mapping[str, Any],
                record: Callable[[World], R] | None = None) -> list[tuple[R | None, str, tuple]]:
     """Roll the expert out from `world` (mutated) to Stop: (``record(state before)``, action, subgoal).
@@ -189,6 +166,14 @@ def plan_task(behavior: str, scene: str, split: str, seed: int) -> PlannedTask:
         steps=tuple(steps_for([s for _, _, s in trace], rng)), seed=seed,
     )
     return PlannedTask(task, start, len(trace))
+
+
+def plan_random_task(rng: np.random.Generator) -> PlannedTask:
+    """A training task of a random type, in a random seen layout of a scene type where that type occurs."""
+    behavior = TASK_TYPES[rng.integers(len(TASK_TYPES))]
+    scenes = TASK_SCENES[behavior]
+    scene = f"{scenes[rng.integers(len(scenes))]}-{SEEN_LAYOUTS[rng.integers(len(SEEN_LAYOUTS))]:02d}"
+    return plan_task(behavior, scene, "train", int(rng.integers(2**31)))
 
 
 def make_tasks(behavior: str, environment: str, split: str, count: int, seed: int) -> list[Task]:
