@@ -8,6 +8,7 @@ import pytest
 from clsim.envs import get_family
 from clsim.envs.household.batch import HouseholdBatch
 from clsim.envs.household.env import MAX_CANDIDATES, HouseholdEnv
+from clsim.envs.household.episode import TaskStarts
 
 
 def task_pool(world: str, count: int = 2) -> list:
@@ -78,6 +79,8 @@ def test_a_batch_rejects_bad_input_with_the_value_and_what_is_allowed():
     ):
         with pytest.raises(ValueError, match=message):
             HouseholdBatch(**kwargs)
+    with pytest.raises(ValueError, match="starts were made at action level 'high', the batch plays at 'low'"):
+        HouseholdBatch(tasks, 1, starts=TaskStarts("high"))
     batch = HouseholdBatch(tasks, 2)
     with pytest.raises(ValueError, match="one action per episode slot: got 3 for 2"):
         batch.step([0, 0, 0])

@@ -43,7 +43,8 @@ class HouseholdBatch:
     """
 
     def __init__(self, tasks: Sequence[Task], num_envs: int, *, action_level: str = "low", max_steps: int = 100,
-                 max_fails: int = 10, seed: int = 0) -> None:
+                 max_fails: int = 10, seed: int = 0, starts: TaskStarts | None = None) -> None:
+        """`starts` may hand over starting worlds and expert lengths already known, e.g. from planning the tasks."""
         check_action_level(action_level)
         if num_envs < 1:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
@@ -54,7 +55,10 @@ class HouseholdBatch:
             raise ValueError(f"tasks of world {', '.join(map(repr, foreign))}; allowed: {', '.join(FAMILIES)}")
         self.tasks, self.num_envs, self.action_level = list(tasks), num_envs, action_level
         self.max_steps, self.max_fails = max_steps, max_fails
-        self.starts = TaskStarts(action_level, limit=len(self.tasks))  # every task's start, and its expert length
+        if starts is not None and starts.action_level != action_level:
+            raise ValueError(f"starts were made at action level {starts.action_level!r}, the batch plays at "
+                             f"{action_level!r}")
+        self.starts = starts or TaskStarts(action_level, limit=len(self.tasks))  # each task's start and expert length
         self._rng, self._order = np.random.default_rng(seed), []
         self.reset()
 

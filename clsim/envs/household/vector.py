@@ -18,7 +18,7 @@ from gymnasium.vector.utils import batch_space
 from ..core import Task, text_spaces
 from .batch import HouseholdBatch
 from .env import CHARSET
-from .episode import MAX_CANDIDATES, HouseholdEpisode, check_action_level
+from .episode import MAX_CANDIDATES, HouseholdEpisode, TaskStarts, check_action_level
 from .tasks import plan_random_task
 
 
@@ -54,14 +54,14 @@ class HouseholdVectorEnv(VectorEnv):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        tasks, planned = (options or {}).get("tasks") or self.tasks, []
+        tasks, starts = (options or {}).get("tasks") or self.tasks, None
         if not tasks:
             planned = [plan_random_task(self.np_random) for _ in range(self.task_pool)]
-            tasks = [p.task for p in planned]
+            tasks, starts = [p.task for p in planned], TaskStarts(self.action_level, limit=len(planned))
+            for p in planned:  # planning already built each start and ran the expert
+                starts.remember(p)
         self.batch = HouseholdBatch(tasks, self.num_envs, action_level=self.action_level, max_steps=self.max_steps,
-                                    max_fails=self.max_fails, seed=int(self.np_random.integers(2**31)))
-        for p in planned:  # planning already built each start and ran the expert
-            self.batch.starts.remember(p)
+                                    max_fails=self.max_fails, seed=int(self.np_random.integers(2**31)), starts=starts)
         return self._observations(), self._infos({})
 
     def step(self, actions: np.ndarray):
