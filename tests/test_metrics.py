@@ -39,6 +39,7 @@ def test_stream_metrics_on_a_hand_computed_matrix():
     assert math.isnan(m.forgetting_per_segment[2])
     assert m.forgetting == pytest.approx(0.35)
     assert m.bwt == pytest.approx(((0.4 - 0.8) + (0.3 - 0.6)) / 2)
+    assert m.learning_accuracy == pytest.approx((0.8 + 0.6 + 0.9) / 3)  # each segment at its own end
 
 
 def test_forgetting_leaves_out_the_last_segment_even_when_it_was_evaluated_mid_way():
@@ -53,6 +54,7 @@ def test_forgetting_leaves_out_the_last_segment_even_when_it_was_evaluated_mid_w
     assert math.isnan(m.forgetting_per_segment[1]), "0.9 -> 0.5 within its own segment is not forgetting"
     assert m.forgetting == pytest.approx(0.3)
     assert m.bwt == pytest.approx(0.3 - 0.6)
+    assert m.learning_accuracy == pytest.approx((0.6 + 0.5) / 2), "the last segment counts: it was learned"
 
 
 def test_stream_metrics_reject_mismatched_shapes():

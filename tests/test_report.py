@@ -36,6 +36,27 @@ def test_report_averages_seeds_of_the_same_settings_and_keeps_other_settings_apa
         assert (tmp_path / "report" / plot).stat().st_size > 1000, plot
 
 
+def test_report_shows_learning_accuracy_and_reads_runs_written_before_it(tmp_path):
+    for name in ("new", "old"):
+        assert train(tmp_path, name, "--learner", "finetune", "--seed", "1" if name == "old" else "0").exit_code == 0
+    old = tmp_path / "old" / "summary.json"
+    summary = json.loads(old.read_text())
+    for metrics in summary["metrics"].values():
+        del metrics["learning_accuracy"]  # as clsim wrote summaries before it reported LA
+    old.write_text(json.dumps(summary))
+    la = json.loads((tmp_path / "new" / "summary.json").read_text())["metrics"]["seen/sr"]["learning_accuracy"]
+    result = CliRunner().invoke(app, ["report", str(tmp_path / "new"), str(tmp_path / "old"),
+                                      "--out", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    new_row, old_row = csv.DictReader((tmp_path / "report" / "runs.csv").open())
+    assert math.isclose(float(new_row["SR LA"]), 100 * la, abs_tol=1e-3)
+    assert old_row["SR LA"] == "", "a run written before LA was reported has none, not a made-up one"
+    lines = (tmp_path / "report" / "report.md").read_text().splitlines()
+    group = next(line.split(" | ") for line in lines if line.startswith("| environment-il"))
+    assert group[lines[2].split(" | ").index("SR LA")] == "—", "a group is not averaged over the runs that have LA"
+    assert (tmp_path / "report" / "comparison.png").stat().st_size > 1000
+
+
 def test_report_refuses_what_is_not_a_finished_run(tmp_path):
     unfinished = tmp_path / "unfinished"
     unfinished.mkdir()

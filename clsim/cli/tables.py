@@ -10,7 +10,7 @@ from ..eval.report import GroupRow, cell, columns
 
 
 def _pct(value: float) -> str:
-    return "—" if value != value else f"{100 * value:5.1f}"  # NaN -> dash
+    return "—" if value != value else f"{100 * value:.1f}"  # NaN -> dash; rich right-aligns
 
 
 def segment_table(summary: dict[str, Any], title: str) -> Table:
@@ -27,17 +27,20 @@ def segment_table(summary: dict[str, Any], title: str) -> Table:
 
 
 def metrics_table(summary: dict[str, Any]) -> Table:
-    """A_last, A_avg, A_AUC, forgetting, BWT and FWT of SR and GC on seen and unseen scenes."""
-    table = Table(title="Stream metrics (%)", title_justify="left")
-    table.add_column("score")
-    for column in ("A_last", "A_avg", "A_AUC", "forgetting", "BWT", "FWT", "random agent"):
+    """A_last, A_avg, A_AUC, learning accuracy, forgetting, BWT and FWT of SR and GC on seen and unseen scenes."""
+    table = Table(title="Stream metrics (%)", title_justify="left", caption_justify="left",
+                  caption="LA: each segment's score at its own end. F: forgetting, its drop from its best since. "
+                          "F is bounded by what was learned: read it beside LA.")
+    table.add_column("score", no_wrap=True)
+    for column in ("A_last", "A_avg", "A_AUC", "LA", "F", "BWT", "FWT", "random"):
         table.add_column(column, justify="right")
     baseline = summary.get("random_baseline", {})
     navigation = [k for k in ("seen/spl", "unseen/spl", "seen/ndtw", "unseen/ndtw") if k in summary["metrics"]]
     for key in ("seen/sr", "unseen/sr", "seen/gc", "unseen/gc", "seen/plw_sr", "unseen/plw_sr", *navigation):
         m = summary["metrics"][key]
         split, score = key.split("/")
-        table.add_row(key, *(_pct(m.get(k, float("nan"))) for k in ("a_last", "a_avg", "a_auc", "forgetting", "bwt", "fwt")),
+        stats = ("a_last", "a_avg", "a_auc", "learning_accuracy", "forgetting", "bwt", "fwt")
+        table.add_row(key, *(_pct(m.get(k, float("nan"))) for k in stats),
                       _pct(baseline.get(split, {}).get(score, float("nan"))))
     return table
 

@@ -20,8 +20,9 @@ from typing import Any
 from .rundir import RunDirectoryError, atomic_write_bytes, read_records
 
 # (column, summary metric key, stream metric); reported in percent
-COLUMNS = (("SR A_last", "seen/sr", "a_last"), ("SR A_AUC", "seen/sr", "a_auc"), ("SR F", "seen/sr", "forgetting"),
-           ("SR BWT", "seen/sr", "bwt"), ("GC A_last", "seen/gc", "a_last"), ("GC F", "seen/gc", "forgetting"),
+COLUMNS = (("SR A_last", "seen/sr", "a_last"), ("SR A_AUC", "seen/sr", "a_auc"),
+           ("SR LA", "seen/sr", "learning_accuracy"), ("SR F", "seen/sr", "forgetting"), ("SR BWT", "seen/sr", "bwt"),
+           ("GC A_last", "seen/gc", "a_last"), ("GC F", "seen/gc", "forgetting"),
            ("unseen SR", "unseen/sr", "a_last"), ("unseen GC", "unseen/gc", "a_last"))
 NAVIGATION_COLUMNS = (("SPL A_last", "seen/spl", "a_last"), ("SPL F", "seen/spl", "forgetting"),
                       ("nDTW A_last", "seen/ndtw", "a_last"), ("unseen SPL", "unseen/spl", "a_last"))
@@ -68,7 +69,7 @@ def read_run(path: Path) -> RunRow:
         summary = json.loads((path / "summary.json").read_text())
         metrics = summary["metrics"]
         scores = {column: 100 * metrics[key][stat] for column, key, stat in (*COLUMNS, *NAVIGATION_COLUMNS)
-                  if key in metrics}
+                  if stat in metrics.get(key, {})}  # runs of clsim before LA was reported have no learning_accuracy
         records = read_records(path / "metrics.jsonl")
         curve = {r["samples"]: 100 * sum(v["seen"]["sr"] for v in r["scores"].values()) / len(r["scores"])
                  for r in records}
@@ -169,8 +170,9 @@ def write_report(rows: list[RunRow], out: Path) -> list[GroupRow]:
     out = Path(out)
     atomic_write_bytes(out / "report.md", ("# clsim report\n\n" + markdown(groups)).encode())
     atomic_write_bytes(out / "runs.csv", runs_csv(rows).encode())
+    bars = [c for c in ("SR A_last", "SR A_AUC", "SR LA", "SR F") if all(c in g.scores for g in groups)]
     plot_comparison(out / "comparison.png", [f"{g.learner}\n{g.setup}\n{g.settings}" for g in groups],
-                    {c: [g.scores[c] for g in groups] for c in ("SR A_last", "SR A_AUC", "SR F")})
+                    {c: [g.scores[c] for g in groups] for c in bars})
     plot_over_stream(out / "sr_over_stream.png", {g.label: g.curve for g in groups})
     segments = list(dict.fromkeys(s for g in groups for s in g.forgetting))
     plot_forgetting(out / "forgetting.png", [g.label for g in groups], segments,

@@ -4,7 +4,9 @@ A_last = mean_j a[T][j]; A_avg = mean over eval points of the mean over seen seg
 A_AUC = sum_i acc_i * (n_i - n_{i-1}) / n_T, acc_i the seen-segment mean at n_i samples;
 forgetting F = mean_j (max_{l<T} a[l][j] - a[T][j]) over the segments that ended before the last
 point (Chaudhry et al.: the last segment has had no time to be forgotten; its entry is NaN);
-BWT = mean_{j<last} (a[T][j] - a[e_j][j]), e_j the eval point at the end of segment j.
+BWT = mean_{j<last} (a[T][j] - a[e_j][j]), e_j the eval point at the end of segment j;
+learning accuracy LA = mean_j a[e_j][j] (Riemer et al. 2019): what each segment was learned to by its end.
+F is bounded by what was learned, so it is read beside LA: a learner that learns little forgets little.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class StreamMetrics:
     a_auc: float
     forgetting: float
     bwt: float
+    learning_accuracy: float
     forgetting_per_segment: tuple[float, ...]
 
     def as_dict(self) -> dict:
@@ -57,5 +60,6 @@ def stream_metrics(matrix: np.ndarray, samples: Sequence[int], segment_end_point
         a_last=_nanmean(last), a_avg=_nanmean(seen_means),
         a_auc=float(np.nansum(seen_means * widths) / n[-1]),
         forgetting=_nanmean(np.array(forgetting)), bwt=_nanmean(np.array(bwt, dtype=float)),
+        learning_accuracy=_nanmean(np.array([a[e, j] for j, e in enumerate(segment_end_points)], dtype=float)),
         forgetting_per_segment=tuple(forgetting),
     )
