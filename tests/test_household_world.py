@@ -6,6 +6,7 @@ import gymnasium as gym
 import pytest
 from gymnasium.utils.env_checker import check_env
 
+from clsim.envs import get_family
 from clsim.envs.household.catalogue import SCENE_TYPES, TASK_SCENES, TASK_TYPES
 from clsim.envs.household.env import HouseholdEnv, TextActions
 from clsim.envs.household.expert import goto
@@ -100,6 +101,37 @@ def test_cooled_means_in_fridge_when_closed_and_cleaned_means_faucet_on():
     world.things["mug 1"] = Thing("mug 1", "mug", sink.name)
     world.act(f"ToggleObjectOn {sink.fixtures[0]}")
     assert world.things["mug 1"].clean
+
+
+def test_things_stay_in_view_once_seen_and_hidden_until_their_station_is_opened():
+    world = World(make_layout("kitchen", 1), (0, 0, 0), [])
+    microwave = _facing(world, "microwave")
+    fridge = next(s for s in world.layout.stations if s.kind == "fridge")
+    world = World(world.layout, world.pose, [Thing("egg 1", "egg", microwave.name), Thing("apple 1", "apple", fridge.name)])
+    world.horizon = microwave.type.height
+    assert "egg 1" not in world.render() and "apple 1" not in world.render(), "closed stations hide what they hold"
+    assert world.act(f"OpenObject {microwave.name}") is None
+    assert "egg 1 at microwave 1" in world.render()
+    assert world.act(f"CloseObject {microwave.name}") is None
+    before = world.render()
+    assert "egg 1 at microwave 1" in before, "what the agent saw inside stays in its view when the door closes"
+    assert world.act(f"ToggleObjectOn {microwave.name}") is None
+    assert world.act(f"ToggleObjectOff {microwave.name}") is None
+    assert world.render() != before and "egg 1 at microwave 1" in world.render() and " hot" in world.render()
+    assert "apple 1" not in world.copy().render()
+
+
+@pytest.mark.parametrize("behavior", TASK_TYPES)
+def test_the_experts_action_is_a_function_of_what_the_agent_sees(behavior):
+    """No two states of a demonstration look the same to the agent yet call for different actions: a
+    memoryless policy can imitate every expert step (a closed microwave once hid whether it had heated)."""
+    family = get_family("household")
+    for scene_type in TASK_SCENES[behavior]:
+        for task in make_tasks(behavior, scene_type, "train", 6, seed=5):
+            seen = {}
+            for step in family.demonstrate(task).steps:
+                view = (step.observation, step.candidates)
+                assert seen.setdefault(view, step.action_text) == step.action_text, (task.scene, step.observation)
 
 
 def test_candidates_are_exactly_the_actions_that_succeed():

@@ -63,6 +63,11 @@ class World:
         self.things = {t.name: t for t in things}
         self.opened: set[str] = set()
         self.switched_on: set[str] = set()
+        # Things the agent has seen: those in plain sight, and those inside a station it has opened. They stay
+        # in its observation when a door closes on them, as a remembered object would; without that, the
+        # closed microwave before heating and after it would look the same, and no memoryless policy
+        # could tell whether to switch it on or open it.
+        self.known = {t.name for t in things if (station := self.station_of(t)) is None or self.is_open(station)}
         self.changes = 0  # successful interactions so far: goal conditions and contents change only with it
         self._lines: tuple[int, str, list[tuple[str, str, str]]] | None = None  # render's cache, by `changes`
 
@@ -71,6 +76,7 @@ class World:
         clone.things = {n: t.copy() for n, t in self.things.items()}
         clone.opened = set(self.opened)
         clone.switched_on = set(self.switched_on)
+        clone.known = set(self.known)
         return clone
 
     # ----- queries -------------------------------------------------------------------
@@ -157,6 +163,7 @@ class World:
                 self._apply(station.name, "clean")
         elif verb == "OpenObject":
             self.opened.add(target)
+            self.known.update(t.name for t in self.nested(target))
         elif verb == "CloseObject":
             self.opened.discard(target)
             if self.layout.by_name[target].type.cools:
@@ -206,7 +213,7 @@ class World:
         return " , ".join(t.describe() for t in self.nested(location))
 
     def render(self) -> str:
-        """What the agent perceives, one line per thing: itself, each station, each visible object.
+        """What the agent perceives, one line per thing: itself, each station, each object it has seen.
 
         Every line carries what acting on it needs (where to stand, which way to face, how
         high to look), so a policy can decide from the line of the thing it wants. Only the
@@ -239,7 +246,7 @@ class World:
             lines.append((f"{s.name} ", s.name, "".join(" " + w for w in words)))
         for t in self.things.values():
             station = self.station_of(t)
-            if station is None or not self.is_open(station):
+            if station is None or t.name not in self.known:
                 continue
             words = [f"in {t.location}"] if t.location != station.name else []
             words += t.describe().split()[2:]
