@@ -31,6 +31,7 @@ def test_report_averages_seeds_of_the_same_settings_and_keeps_other_settings_apa
     mean, se = sum(values) / 2, abs(values[0] - values[1]) / 2  # s.e. of two values: |a - b| / 2
     column = lines[2].split(" | ").index("GC A_last")
     assert table[0][column] == f"{mean:.1f} ± {se:.1f}"
+    assert f"{mean:.1f} ± {se:.1f}" in text(result), "a table sent to a pipe keeps its numbers whole"
     assert math.isclose(float(rows[0]["GC A_last"]), values[0], abs_tol=1e-3)
     for plot in ("comparison.png", "sr_over_stream.png", "forgetting.png"):
         assert (tmp_path / "report" / plot).stat().st_size > 1000, plot

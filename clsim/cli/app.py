@@ -36,7 +36,7 @@ from ..reevaluate import evaluate_run
 from ..streams import get_setup, setup_names
 from ..streams.stream import write_jsonl
 from .play import choose_task, play
-from .tables import metrics_table, report_table, segment_table
+from .tables import metrics_table, print_table, report_table, segment_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="clsim: embodied and online continual learning.")
@@ -168,8 +168,8 @@ def train(
         except OSError as error:  # e.g. a full disk: every file is written atomically, so what is there is whole
             fail(f"cannot write to {target}: {error.strerror or error}. The files written so far are intact; "
                  f"free the space and continue with: clsim train --resume {target}")
-    console.print(segment_table(summary, f"Final scores per {config.get_setup().unit} (%)"))
-    console.print(metrics_table(summary))
+    print_table(console, segment_table(summary, f"Final scores per {config.get_setup().unit} (%)"))
+    print_table(console, metrics_table(summary))
     cost = summary["cost"]
     updates = f"{cost['updates']} updates" if cost["updates"] is not None else "learning"
     console.print(f"{updates} in {cost['wall_seconds']:.0f}s; results in [bold]{target}[/] "
@@ -243,7 +243,7 @@ def eval_(
     m = result["mean"]
     table.add_row("mean", *(f"{100 * m[k]:.1f}" for k in ("seen/sr", "unseen/sr", "seen/gc", "unseen/gc", "seen/plw_sr")),
                   style="bold")
-    console.print(table)
+    print_table(console, table)
     console.print(f"wrote [bold]{run / f'eval-{episodes}.json'}[/]")
 
 
@@ -261,7 +261,7 @@ def report(
         fail(str(error))
     except OSError as error:
         fail(f"cannot write the report to {out}: {error.strerror or error}")
-    console.print(report_table(groups))
+    print_table(console, report_table(groups))
     console.print(f"{len(rows)} run(s); wrote [bold]{out}[/] (report.md, runs.csv, comparison.png, "
                   "sr_over_stream.png, forgetting.png)")
 
@@ -329,7 +329,7 @@ def feedback(
         fail(str(error))
     except OSError as error:
         fail(f"cannot write to {target}: {error.strerror or error}")
-    console.print(table)
+    print_table(console, table)
     m = summary["metrics"]
     console.print(f"A_last {100 * m['a_last']:.1f}%, forgetting {100 * m['forgetting']:.1f}; results in "
                   f"[bold]{target}[/] (config.json, metrics.jsonl, summary.json, plots/)")
@@ -401,7 +401,7 @@ def benchmark(
             groups = write_report([read_run(path) for path in finished], out / "report")
         except (ValueError, OSError) as error:
             fail(f"cannot write the report: {error}")
-        console.print(report_table(groups))
+        print_table(console, report_table(groups))
         console.print(f"wrote [bold]{out / 'report'}[/] (report.md, runs.csv, plots) from {len(finished)} run(s)")
     failed = [r for r in results if r.status == "failed"]
     if failed:

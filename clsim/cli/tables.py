@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 
 from ..eval.report import GroupRow, cell, columns
+
+
+def print_table(console: Console, table: Table) -> None:
+    """Print `table` whole. Rich assumes 80 columns when writing to a file or pipe and would cut
+    numbers to '…' there, so a log gets the width the table needs; a terminal keeps its own."""
+    width = console.width
+    if not console.is_terminal:
+        width = max(width, console.measure(table, options=console.options.update_width(10_000)).maximum)
+    saved, console.width = console.width, width
+    try:
+        console.print(table)
+    finally:
+        console.width = saved
 
 
 def _pct(value: float) -> str:
