@@ -50,16 +50,17 @@ def stream_metrics(matrix: np.ndarray, samples: Sequence[int], segment_end_point
     seen_means = np.array([_nanmean(row) for row in a])
     n = np.asarray(samples, dtype=float)
     widths = np.diff(np.concatenate([[0.0], n]))
+    ends = np.asarray(segment_end_points, dtype=int)
+    at_end = a[ends, np.arange(len(ends))]  # a[e_j][j]: each segment's score when it had just ended
+    ended = ends < a.shape[0] - 1  # segments with eval points after their end, so with time to be forgotten
     forgetting = []
-    for j, end in enumerate(segment_end_points):
+    for j in range(len(ends)):
         earlier = a[:-1, j][~np.isnan(a[:-1, j])]
-        ended = end < a.shape[0] - 1
-        forgetting.append(float(earlier.max() - last[j]) if ended and earlier.size else float("nan"))
-    bwt = [last[j] - a[e, j] for j, e in enumerate(segment_end_points) if e < a.shape[0] - 1]
+        forgetting.append(float(earlier.max() - last[j]) if ended[j] and earlier.size else float("nan"))
     return StreamMetrics(
         a_last=_nanmean(last), a_avg=_nanmean(seen_means),
         a_auc=float(np.nansum(seen_means * widths) / n[-1]),
-        forgetting=_nanmean(np.array(forgetting)), bwt=_nanmean(np.array(bwt, dtype=float)),
-        learning_accuracy=_nanmean(np.array([a[e, j] for j, e in enumerate(segment_end_points)], dtype=float)),
+        forgetting=_nanmean(np.array(forgetting)), bwt=_nanmean(last[ended] - at_end[ended]),
+        learning_accuracy=_nanmean(at_end),
         forgetting_per_segment=tuple(forgetting),
     )
