@@ -37,8 +37,9 @@ class HouseholdEnv(gym.Env):
 
     ## Observation
     Dict of ``instruction`` (str), ``observation`` (text rendering of the agent's state and
-    every station with its egocentric offset and visible contents) and ``candidates``
-    (tuple of action strings).
+    every station with its egocentric offset and the contents the agent has seen: hidden until
+    the station is first opened, still listed, with their state, once it closes) and
+    ``candidates`` (tuple of action strings).
 
     ## Rewards
     The fraction of goal conditions newly met by the step (negative if undone), plus 1 for
