@@ -10,8 +10,8 @@ from clsim.envs.household.expert import next_action
 from clsim.envs.household.goals import goal_conditions
 from clsim.envs.household.world import ACTIONS, HAND, World
 
-TARGETS = ["apple 1", "mug 1", "knife 1", "fridge 1", "microwave 1", "sinkbasin 1", "faucet 1", "countertop 1",
-           "cabinet 1", "drawer 1", "desklamp 1", "floorlamp 1", "plate 1", "unicorn 7", ""]
+TARGETS = ["apple 1", "mug 1", "knife 1", "fridge 1", "microwave 1", "sink 1", "faucet 1", "counter 1",
+           "cabinet 1", "drawer 1", "desk lamp 1", "floor lamp 1", "plate 1", "unicorn 7", ""]
 EXPERT = "<follow the expert>"  # directed moves reach the states random ones rarely do: held, heated, sliced…
 
 

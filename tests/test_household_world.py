@@ -7,7 +7,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from clsim.envs import get_family
-from clsim.envs.household.catalogue import SCENE_TYPES, TASK_SCENES, TASK_TYPES
+from clsim.envs.household.catalogue import SCENE_TYPES, TASK_SCENES, TASK_TYPES, spoken
 from clsim.envs.household.env import HouseholdEnv, TextActions
 from clsim.envs.household.expert import goto
 from clsim.envs.household.layout import UNSEEN_LAYOUTS, make_layout
@@ -195,3 +195,22 @@ def test_without_expert_advice_the_env_plays_the_same_but_leaves_the_advice_out(
         assert plain_reward == reward
         done = terminated or truncated
     assert terminated and plain_info["success"]
+
+
+@pytest.mark.parametrize("behavior", TASK_TYPES)
+def test_instructions_name_things_as_observations_and_candidates_do(household, behavior):
+    """The goal's object, receptacle and lamp are named by the same words in the instruction, in the
+    observation lines and in the actions on them ("desk lamp", "counter"), so matching words is a signal."""
+    for scene_type in TASK_SCENES[behavior]:
+        for task in make_tasks(behavior, scene_type, "train", 6, seed=3):
+            demo = household.demonstrate(task)
+            seen = " ".join(step.observation for step in demo.steps)
+            acted = " ".join(step.candidates[step.action] for step in demo.steps)
+            for key in ("object", "receptacle", "mrecep", "lamp"):
+                if not task.goal.get(key):
+                    continue
+                words = spoken(task.goal[key])
+                assert words in task.instruction, (words, task.instruction)
+                assert f" {words} 1" in f" {seen}", (words, seen[:200])
+                if key != "lamp":
+                    assert f" {words} " in f" {acted} ", (words, acted)

@@ -43,7 +43,7 @@ def test_every_household_type_has_a_thor_type_and_scenes_map_to_alfreds_floor_pl
 
 def test_instances_are_numbered_per_type_in_object_id_order():
     names = name_objects(KITCHEN)
-    assert names["countertop 1"] == "CounterTop|1" and names["countertop 2"] == "CounterTop|2"
+    assert names["counter 1"] == "CounterTop|1" and names["counter 2"] == "CounterTop|2"
     assert names["apple 1"] == "Apple|1" and len(names) == len(KITCHEN)
 
 
@@ -70,7 +70,7 @@ def test_candidates_follow_thors_state():
     holding[5]["isPickedUp"] = True  # the knife
     holding[0]["sliceable"] = True
     actions = thor_candidates(holding, names)
-    assert "SliceObject apple 1" in actions and "PutObject countertop 2" in actions
+    assert "SliceObject apple 1" in actions and "PutObject counter 2" in actions
     assert "PutObject microwave 1" not in actions  # closed
     assert actions[-1] == "Stop"
 
@@ -131,7 +131,7 @@ def test_the_env_runs_a_household_task_through_the_mapping():
     assert info["goal_conditions"] == (0, 1) and "holding apple 1" in observation["observation"]
     observation, *_, info = env.step(observation["candidates"].index("OpenObject microwave 1"))
     assert "failed : not reachable" in observation["observation"] and info["fails"] == 1
-    observation, reward, *_ = env.step(observation["candidates"].index("PutObject countertop 1"))
+    observation, reward, *_ = env.step(observation["candidates"].index("PutObject counter 1"))
     assert reward == 1.0
     _, reward, terminated, _, info = env.step(observation["candidates"].index("Stop"))
     assert terminated and info["success"] and reward == 1.0

@@ -208,14 +208,15 @@ SCENE_SPECS: dict[str, SceneSpec] = {
     ),
 }
 
-# Spoken names for instructions; observations use the catalogue names.
+# The words the world uses for a type, in instructions, observations and actions alike ("desk lamp 1"), so a
+# policy can match what an instruction names with what it sees; the keys are ALFRED's type names.
 SPOKEN = {
     "countertop": "counter", "diningtable": "dining table", "coffeetable": "coffee table",
     "sidetable": "side table", "tvstand": "tv stand", "sinkbasin": "sink", "bathtubbasin": "bathtub",
     "garbagecan": "trash can", "coffeemachine": "coffee machine", "towelholder": "towel holder",
     "toiletpaperhanger": "toilet paper hanger", "floorlamp": "floor lamp", "desklamp": "desk lamp",
     "butterknife": "butter knife", "saltshaker": "salt shaker", "peppershaker": "pepper shaker",
-    "winebottle": "wine bottle", "dishsponge": "dish sponge", "soapbar": "bar of soap",
+    "winebottle": "wine bottle", "dishsponge": "dish sponge", "soapbar": "soap bar",
     "handtowel": "hand towel", "toiletpaper": "toilet paper", "spraybottle": "spray bottle",
     "soapbottle": "soap bottle", "tissuebox": "tissue box", "cellphone": "cell phone",
     "creditcard": "credit card", "remotecontrol": "remote control", "alarmclock": "alarm clock",
@@ -223,5 +224,20 @@ SPOKEN = {
 }
 
 
+_KIND_BY_WORDS = {words: kind for kind, words in SPOKEN.items()}
+
+
 def spoken(name: str) -> str:
+    """The words for ALFRED type `name` ("desklamp" -> "desk lamp")."""
     return SPOKEN.get(name, name)
+
+
+def instance_name(kind: str, number: int) -> str:
+    """The name of the `number`-th instance of type `kind` in a scene: "desk lamp 1"."""
+    return f"{spoken(kind)} {number}"
+
+
+def kind_of(name: str) -> str:
+    """The ALFRED type of an instance name: "desk lamp 1" -> "desklamp"."""
+    words = name.rpartition(" ")[0]
+    return _KIND_BY_WORDS.get(words, words)

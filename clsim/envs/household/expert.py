@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .catalogue import kind_of
 from .goals import STATE_CHANGE, goal_conditions, in_receptacle, targets
 from .layout import Station
 from .world import HAND, STOP, Thing, World
@@ -172,10 +173,10 @@ def next_action(world: World, behavior: str, goal: Mapping[str, Any]) -> Decisio
         if held in cands:
             lamp = goal["lamp"]
             hosts = [s for s in world.layout.stations
-                     if s.kind == lamp or any(f.startswith(lamp) for f in s.fixtures)]
+                     if s.kind == lamp or any(kind_of(f) == lamp for f in s.fixtures)]
             station = _first(hosts)
             switch = station.name if station.kind == lamp else next(
-                f for f in station.fixtures if f.startswith(lamp))
+                f for f in station.fixtures if kind_of(f) == lamp)
             return _at(world, station, f"ToggleObjectOn {switch}", ("toggle", lamp))
         return _acquire(world, cands)
     receptacle = goal["receptacle"]

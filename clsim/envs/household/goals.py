@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .catalogue import kind_of
 from .world import HAND, Thing, World
 
 STATE_CHANGE = {
@@ -33,7 +34,7 @@ def in_receptacle(world: World, thing: Thing, kind: str) -> bool:
 
 
 def lamp_on(world: World, lamp: str) -> bool:
-    return any(name.startswith(f"{lamp} ") for name in world.switched_on)
+    return any(kind_of(name) == lamp for name in world.switched_on)
 
 
 def goal_conditions(world: World, behavior: str, goal: Mapping[str, Any]) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import cache
 
-from .catalogue import DESKLAMP_HOSTS, RECEPTACLE_TYPES, SCENE_SPECS, SCENE_TYPES, ReceptacleType
+from .catalogue import DESKLAMP_HOSTS, RECEPTACLE_TYPES, SCENE_SPECS, SCENE_TYPES, ReceptacleType, instance_name
 
 LAYOUTS_PER_SCENE = 30
 UNSEEN_LAYOUTS = tuple(range(26, 31))
@@ -208,13 +208,13 @@ def make_layout(scene_type: str, index: int) -> Layout:
         for kind in kinds:
             counts[kind] = counts.get(kind, 0) + 1
             cell = islands.pop() if RECEPTACLE_TYPES[kind].island else walls.pop()
-            fixtures = (f"faucet {counts[kind]}",) if RECEPTACLE_TYPES[kind].sink else ()
-            stations.append(Station(f"{kind} {counts[kind]}", kind, cell, fixtures))
+            fixtures = (instance_name("faucet", counts[kind]),) if RECEPTACLE_TYPES[kind].sink else ()
+            stations.append(Station(instance_name(kind, counts[kind]), kind, cell, fixtures))
         hosts = [i for i, s in enumerate(stations) if s.kind in DESKLAMP_HOSTS]
         n_lamps = min(len(hosts), rng.randint(*spec.desklamps))
         for n, i in enumerate(sorted(rng.sample(hosts, n_lamps)), start=1):
             s = stations[i]
-            stations[i] = Station(s.name, s.kind, s.cell, s.fixtures + (f"desklamp {n}",))
+            stations[i] = Station(s.name, s.kind, s.cell, s.fixtures + (instance_name("desklamp", n),))
         layout = Layout(f"{scene_type}-{index:02d}", scene_type, index, width, depth, tuple(stations))
         if _connected(layout):
             return layout

@@ -22,6 +22,8 @@ from .catalogue import (
     TASK_SCENES,
     TASK_TYPES,
     ObjectType,
+    instance_name,
+    kind_of,
     spoken,
 )
 from .expert import APPLIANCE, next_action
@@ -62,7 +64,7 @@ def sample_goal(behavior: str, layout: Layout, rng: random.Random) -> dict[str, 
     goal: dict[str, Any] = {"object": obj.name}
     if behavior == "look_at_obj_in_light":
         lamps = sorted({"floorlamp" for s in layout.stations if s.kind == "floorlamp"}
-                       | {"desklamp" for s in layout.stations if any(f.startswith("desklamp") for f in s.fixtures)})
+                       | {"desklamp" for s in layout.stations if any(kind_of(f) == "desklamp" for f in s.fixtures)})
         goal["lamp"] = rng.choice(lamps)
         return goal
     carried = obj
@@ -96,7 +98,7 @@ def build_world(scene: str, behavior: str, goal: Mapping[str, Any], seed: int) -
     def place(kind: str, stations: list[Station]) -> None:
         options = [s for s in stations if s.type.accepts(OBJECT_TYPES[kind])]
         counts[kind] = counts.get(kind, 0) + 1
-        things.append(Thing(f"{kind} {counts[kind]}", kind, rng.choice(options).name))
+        things.append(Thing(instance_name(kind, counts[kind]), kind, rng.choice(options).name))
 
     receptacle = goal.get("receptacle")
     visible = [s for s in layout.stations if _plain(s) and s.kind != receptacle]

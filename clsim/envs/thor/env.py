@@ -18,6 +18,7 @@ import gymnasium as gym
 import numpy as np
 
 from ..core import Task, text_spaces
+from ..household.catalogue import kind_of
 from ..household.env import CHARSET, MAX_CANDIDATES
 from ..household.world import STOP
 from .mapping import StateChanges, floorplan, name_objects, thor_action, thor_candidates, thor_goal_conditions
@@ -61,7 +62,7 @@ class ThorHouseholdEnv(gym.Env):
         self.task = task
         event = self.controller.reset(scene=floorplan(task.scene))
         self.names = name_objects(event.metadata["objects"])
-        kinds = {name.rpartition(" ")[0] for name in self.names}
+        kinds = {kind_of(name) for name in self.names}
         needed = [v for k, v in task.goal.items() if k in ("object", "receptacle", "mrecep", "lamp") and v]
         absent = [v for v in needed if v not in kinds]
         if absent:

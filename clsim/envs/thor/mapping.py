@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..household.catalogue import LAMP_TYPES, OBJECT_TYPES, RECEPTACLE_TYPES
+from ..household.catalogue import LAMP_TYPES, OBJECT_TYPES, RECEPTACLE_TYPES, instance_name, kind_of
 from ..household.goals import goal_conditions
 from ..household.world import HAND, INTERACTIONS, NAVIGATION, STOP
 
@@ -56,7 +56,7 @@ def name_objects(objects: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         ours = obj["objectType"].lower()
         if ours in THOR_TYPES:
             by_type.setdefault(ours, []).append(obj["objectId"])
-    return {f"{kind} {i}": object_id for kind, ids in by_type.items() for i, object_id in enumerate(sorted(ids), 1)}
+    return {instance_name(kind, i): object_id for kind, ids in by_type.items() for i, object_id in enumerate(sorted(ids), 1)}
 
 
 def thor_action(action: str, names: Mapping[str, str]) -> dict[str, Any] | None:
@@ -91,7 +91,7 @@ class StateChanges:
     def after(self, action: str, objects: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> None:
         """Record the changes `action` (just taken successfully) caused, from THOR's metadata after it."""
         verb, _, target = action.partition(" ")
-        kind = target.rpartition(" ")[0]
+        kind = kind_of(target)
         if verb == "ToggleObjectOn" and kind == "microwave":
             self._mark(self.hot, names[target], objects, "heatable", drop=self.cold)
         elif verb == "CloseObject" and kind == "fridge":
@@ -136,19 +136,19 @@ class ThorStateView:
 
     def __init__(self, objects: Sequence[Mapping[str, Any]], names: Mapping[str, str], changes: StateChanges) -> None:
         ours = {object_id: name for name, object_id in names.items()}
-        receptacles = {object_id for object_id, name in ours.items() if name.rpartition(" ")[0] in RECEPTACLE_TYPES}
+        receptacles = {object_id for object_id, name in ours.items() if kind_of(name) in RECEPTACLE_TYPES}
         self.things: dict[str, _Thing] = {}
         self.switched_on = {ours[o["objectId"]] for o in objects if o.get("isToggled") and o["objectId"] in ours}
-        self.layout = _Layout({ours[r]: _Station(ours[r].rpartition(" ")[0]) for r in receptacles})
+        self.layout = _Layout({ours[r]: _Station(kind_of(ours[r])) for r in receptacles})
         for obj in objects:
             name = ours.get(obj["objectId"])
-            if name is None or obj["objectId"] in receptacles or name.rpartition(" ")[0] in (*LAMP_TYPES, "faucet"):
+            if name is None or obj["objectId"] in receptacles or kind_of(name) in (*LAMP_TYPES, "faucet"):
                 continue
             parents = [p for p in (obj.get("parentReceptacles") or ()) if p in ours]
             # THOR lists every enclosing receptacle; the innermost one that is an object (a bowl) wins, as in ALFRED.
             inner = next((p for p in parents if p not in receptacles), parents[0] if parents else "")
             location = HAND if obj.get("isPickedUp") else ours.get(inner, "")
-            self.things[name] = _Thing(name, name.rpartition(" ")[0], location, obj["objectId"] in changes.hot,
+            self.things[name] = _Thing(name, kind_of(name), location, obj["objectId"] in changes.hot,
                                        obj["objectId"] in changes.cold, obj["objectId"] in changes.clean,
                                        bool(obj.get("isSliced")))
 
