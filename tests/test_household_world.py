@@ -214,3 +214,20 @@ def test_instructions_name_things_as_observations_and_candidates_do(household, b
                 assert f" {words} 1" in f" {seen}", (words, seen[:200])
                 if key != "lamp":
                     assert f" {words} " in f" {acted} ", (words, acted)
+
+
+@pytest.mark.parametrize("behavior", TASK_TYPES)
+def test_every_thing_an_action_names_has_a_line_that_starts_with_its_name(household, behavior):
+    """Lines share one shape: name, bearing, state, where it is. Whatever an action acts on (objects, stations,
+    faucets, desk lamps) has a line of its own, so a policy can tie each action to what it sees of its target."""
+    for task in make_tasks(behavior, TASK_SCENES[behavior][0], "train", 6, seed=5):
+        for step in household.demonstrate(task).steps:
+            lines = [line.strip() for line in step.observation.split(" .") if line.strip()]
+            for candidate in step.candidates:
+                verb, _, target = candidate.partition(" ")
+                if target:
+                    assert any(line.startswith(f"{target} ") for line in lines), (candidate, lines)
+            for line in lines[2:]:
+                words = line.split()
+                number = next(i for i, w in enumerate(words) if w.isdigit())
+                assert words[number + 1] in ("ahead", "abreast", "behind"), f"the bearing follows the name: {line}"
