@@ -106,8 +106,8 @@ def test_random_and_invalid_actions_never_raise_and_keep_invariants(seed, action
         holding = world.held
         if holding is not None:
             lines = [line.strip() for line in obs["observation"].split(" . ")]
-            assert any(line.startswith(f"holding {holding.name}") for line in lines)
-            assert not any(line.startswith(f"{holding.name} at ") for line in lines), "held, so at no station"
+            assert any(line.startswith(f"{holding.name} in hand") for line in lines)
+            assert not any(line.startswith(holding.name) and " at " in line for line in lines), "held: at no station"
 
 
 high_level_action = st.one_of(

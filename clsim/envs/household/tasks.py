@@ -206,7 +206,7 @@ def vocabulary() -> list[str]:
     words |= {w for s in SCENE_TYPES for w in s.split("_")}
     words |= {w for r in (*RECEPTACLE_TYPES, *LAMP_TYPES, "faucet") for w in (r, *spoken(r).split())}
     words |= {str(i) for i in range(LAYOUTS_PER_SCENE + 1)}
-    words |= {"holding", "nothing", "looking", "ahead", "behind", "abreast", "center", "left", "right", "face",
+    words |= {"hand", "empty", "full", "looking", "ahead", "behind", "abreast", "center", "left", "right", "face",
               "above", "below", "level", "at", "with", "open", "closed",
               "on", "off", "sliced", "hot", "cold", "clean", "cannot", "blocked", "further", "up", "down",
               ".", ",", ":", "(", ")", "failed"}

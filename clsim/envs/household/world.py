@@ -71,7 +71,7 @@ class World:
         # could tell whether to switch it on or open it.
         self.known = {t.name for t in things if (station := self.station_of(t)) is None or self.is_open(station)}
         self.changes = 0  # successful interactions so far: goal conditions and contents change only with it
-        self._lines: tuple[int, str, list[tuple[str, str, str]]] | None = None  # render's cache, by `changes`
+        self._lines: tuple[int, str, str, list[tuple[str, str, str]]] | None = None  # render's cache, by `changes`
 
     def copy(self) -> World:
         clone = copy.copy(self)
@@ -228,19 +228,21 @@ class World:
         """
         if self._lines is None or self._lines[0] != self.changes:
             self._lines = (self.changes, *self._lines_without_bearings())
-        _, head, lines = self._lines
+        _, head, in_hand, lines = self._lines
         where = self.layout.bearings(self.pose, self.horizon)  # objects repeat their station's
         body = " . ".join([before + where[station] + after for before, station, after in lines])
-        return f"{head}{HORIZON_WORDS[self.horizon]} . {body} ."
+        return f"{head}{HORIZON_WORDS[self.horizon]} . {in_hand}{body} ."
 
-    def _lines_without_bearings(self) -> tuple[str, list[tuple[str, str, str]]]:
-        """The text up to the horizon word, and each line as (words before, station, words after its bearing)."""
+    def _lines_without_bearings(self) -> tuple[str, str, list[tuple[str, str, str]]]:
+        """The text up to the horizon word, the lines of what the agent holds, and each other line as (words
+        before, station, words after its bearing)."""
         held = self.held
-        holding = "nothing" if held is None else held.describe()
-        carried = self._contents(held.name) if held is not None else ""
-        if carried:
-            holding += f" with {carried}"
-        head = f"{self.layout.scene_type.replace('_', ' ')} . holding {holding} looking "
+        head = f"{self.layout.scene_type.replace('_', ' ')} . hand {'empty' if held is None else 'full'} looking "
+        in_hand = ""
+        if held is not None:  # the held thing and what it carries, each a line of the same shape: in hand, not at a station
+            for t in self.nested(HAND):
+                inside = f" in {t.location}" if t.location != HAND else ""
+                in_hand += " ".join([t.name, "in hand", *t.states()]) + inside + " . "
         lines = []
         for s in self.layout.stations:
             words = []
@@ -257,4 +259,4 @@ class World:
                 continue
             words = [*t.states(), *([f"in {t.location}"] if t.location != station.name else []), f"at {station.name}"]
             lines.append((f"{t.name} ", station.name, "".join(" " + w for w in words)))
-        return head, lines
+        return head, in_hand, lines
