@@ -1,4 +1,4 @@
-"""clsim report: runs grouped by setup, learner and settings, mean ± standard error, files and errors."""
+"""clsim report: runs grouped by setup, learner and settings, mean ± 95 % CI, paired differences, files and errors."""
 
 import csv
 import json
@@ -28,10 +28,11 @@ def test_report_averages_seeds_of_the_same_settings_and_keeps_other_settings_apa
     assert [(cells[1], cells[3]) for cells in table] == [("finetune", "2"), ("finetune", "1"), ("er", "1")]
     values = [100 * json.loads((tmp_path / n / "summary.json").read_text())["metrics"]["seen/gc"]["a_last"]
               for n in ("ft-s0", "ft-s1")]
-    mean, se = sum(values) / 2, abs(values[0] - values[1]) / 2  # s.e. of two values: |a - b| / 2
-    column = lines[2].split(" | ").index("GC A_last")
-    assert table[0][column] == f"{mean:.1f} ± {se:.1f}"
-    assert f"{mean:.1f} ± {se:.1f}" in text(result), "a table sent to a pipe keeps its numbers whole"
+    mean, ci = sum(values) / 2, 12.706 * abs(values[0] - values[1]) / 2  # t(0.975, 1 dof) x s.e. of two values
+    column = lines[4].split(" | ").index("GC A_last")
+    assert table[0][column] == f"{mean:.1f} ± {ci:.1f}"
+    assert f"{mean:.1f} ± {ci:.1f}" in text(result), "a table sent to a pipe keeps its numbers whole"
+    assert "finetune − er" in text(result) and "Paired differences" in (tmp_path / "report" / "report.md").read_text()
     assert math.isclose(float(rows[0]["GC A_last"]), values[0], abs_tol=1e-3)
     for plot in ("comparison.png", "sr_over_stream.png", "forgetting.png"):
         assert (tmp_path / "report" / plot).stat().st_size > 1000, plot
@@ -54,7 +55,7 @@ def test_report_shows_learning_accuracy_and_reads_runs_written_before_it(tmp_pat
     assert old_row["SR LA"] == "", "a run written before LA was reported has none, not a made-up one"
     lines = (tmp_path / "report" / "report.md").read_text().splitlines()
     group = next(line.split(" | ") for line in lines if line.startswith("| environment-il"))
-    assert group[lines[2].split(" | ").index("SR LA")] == "—", "a group is not averaged over the runs that have LA"
+    assert group[lines[4].split(" | ").index("SR LA")] == "—", "a group is not averaged over the runs that have LA"
     assert (tmp_path / "report" / "comparison.png").stat().st_size > 1000
 
 
@@ -99,3 +100,29 @@ def test_a_run_written_before_agents_had_names_is_still_read(tmp_path):
 
     old = {"setup": "behavior-il", "learner": "cama", "agent": {"class": "LMPolicy", "config": {}, "vocabulary": []}}
     assert RunConfig.from_dict(old).agent == "lm"
+
+
+def _row(learner, seed, a_last, order=1, settings="abc123"):
+    from pathlib import Path
+
+    from clsim.eval.report import RunRow
+
+    return RunRow(Path(f"{learner}-{seed}"), "behavior-il", learner, settings, order, seed, {"SR A_last": a_last},
+                  1.0, None, {}, {})
+
+
+def test_paired_differences_match_runs_by_seed_and_order_and_flag_noise():
+    from clsim.eval.report import mean_ci, paired
+
+    rows = [_row("finetune", 0, 10.0), _row("finetune", 1, 30.0), _row("finetune", 2, 20.0),
+            _row("er", 2, 41.0), _row("er", 0, 30.0), _row("er", 1, 52.0),  # er 20-22 points above on each seed
+            _row("der++", 0, 12.0), _row("der++", 1, 28.0), _row("der++", 2, 21.0),
+            _row("cama", 0, 99.0, settings="other")]  # other settings: never compared
+    pairs = {(p.a, p.b): p for p in paired(rows)}
+    assert set(pairs) == {("finetune", "er"), ("finetune", "der++"), ("er", "der++")}
+    mean, ci = pairs[("finetune", "er")].differences["SR A_last"]
+    assert (round(mean, 6), round(ci, 3)) == (-21.0, round(4.303 * (1 / 3) ** 0.5, 3)), "differences 20, 22, 21"
+    assert not pairs[("finetune", "er")].within_noise("SR A_last")
+    assert pairs[("finetune", "der++")].within_noise("SR A_last"), "-2, +2, -1: the interval contains 0"
+    unpaired_mean, unpaired_ci = mean_ci([10.0, 30.0, 20.0])
+    assert unpaired_ci > 20, "unpaired, the seeds' spread hides what pairing shows"

@@ -36,7 +36,7 @@ from ..reevaluate import evaluate_run
 from ..streams import get_setup, setup_names
 from ..streams.stream import write_jsonl
 from .play import choose_task, play
-from .tables import metrics_table, print_table, report_table, segment_table
+from .tables import metrics_table, print_report, print_table, segment_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="clsim: embodied and online continual learning.")
@@ -253,7 +253,7 @@ def report(
     out: Annotated[Path, typer.Option(help="Where to write report.md, runs.csv and the plots.")]
         = Path("report"),
 ) -> None:
-    """Compare runs: mean ± standard error per setup and learner over seeds and orders."""
+    """Compare runs: mean ± 95 % CI per setup and learner over seeds and orders, and paired differences."""
     try:
         rows = [read_run(path) for path in runs]
         groups = write_report(rows, out)
@@ -261,7 +261,7 @@ def report(
         fail(str(error))
     except OSError as error:
         fail(f"cannot write the report to {out}: {error.strerror or error}")
-    print_table(console, report_table(groups))
+    print_report(console, rows, groups)
     console.print(f"{len(rows)} run(s); wrote [bold]{out}[/] (report.md, runs.csv, comparison.png, "
                   "sr_over_stream.png, forgetting.png)")
 
@@ -398,10 +398,11 @@ def benchmark(
     finished = [r.job.out for r in results if r.status != "failed"]
     if finished:
         try:
-            groups = write_report([read_run(path) for path in finished], out / "report")
+            rows = [read_run(path) for path in finished]
+            groups = write_report(rows, out / "report")
         except (ValueError, OSError) as error:
             fail(f"cannot write the report: {error}")
-        print_table(console, report_table(groups))
+        print_report(console, rows, groups)
         console.print(f"wrote [bold]{out / 'report'}[/] (report.md, runs.csv, plots) from {len(finished)} run(s)")
     failed = [r for r in results if r.status == "failed"]
     if failed:

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..eval.report import GroupRow, cell, columns
+from ..eval.report import PAIRED_COLUMNS, GroupRow, PairedRow, RunRow, cell, columns, paired, paired_cell
 
 
 def print_table(console: Console, table: Table) -> None:
@@ -60,12 +60,12 @@ def metrics_table(summary: dict[str, Any]) -> Table:
 
 
 def report_table(groups: list[GroupRow]) -> Table:
-    """Runs grouped by setup and learner, mean ± s.e. of each stream metric (%). A setup or settings
+    """Runs grouped by setup and learner, mean ± 95 % CI of each stream metric (%). A setup or settings
     column shared by every group goes into the title, leaving the terminal's width to the numbers."""
     shared = {key: getattr(groups[0], key) for key in ("setup", "settings")
               if groups and len({getattr(g, key) for g in groups}) == 1}
     context = "".join(f"; {key} {value}" for key, value in shared.items())
-    table = Table(title=f"Learner comparison (%; mean ± s.e. over runs{context})", title_justify="left")
+    table = Table(title=f"Learner comparison (%; mean ± 95 % CI over runs{context})", title_justify="left")
     keys = [key for key in ("setup", "learner", "settings") if key not in shared]
     names = columns(groups)
     for column in (*keys, "runs", *names, "wall s"):
@@ -74,3 +74,22 @@ def report_table(groups: list[GroupRow]) -> Table:
         table.add_row(*(getattr(g, key) for key in keys), str(g.runs), *(cell(g, c) for c in names),
                       f"{g.wall_seconds:.0f}")
     return table
+
+
+def paired_table(rows: list[PairedRow]) -> Table:
+    """Learner a minus learner b over the seeds and orders both ran, mean ± 95 % CI (%)."""
+    table = Table(title="Paired differences (%; a − b on the same seed and order, mean ± 95 % CI; "
+                        "(noise): the interval contains 0)", title_justify="left")
+    for column in ("setup", "settings", "a − b", "pairs", *PAIRED_COLUMNS):
+        table.add_column(column, justify="left" if column in ("setup", "settings", "a − b") else "right")
+    for r in rows:
+        table.add_row(r.setup, r.settings, f"{r.a} − {r.b}", str(r.pairs), *(paired_cell(r, c) for c in PAIRED_COLUMNS))
+    return table
+
+
+def print_report(console: Console, rows: list[RunRow], groups: list[GroupRow]) -> None:
+    """The learner comparison, then the paired differences where learners share seeds and orders."""
+    print_table(console, report_table(groups))
+    pairs = paired(rows)
+    if pairs:
+        print_table(console, paired_table(pairs))

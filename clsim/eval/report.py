@@ -1,5 +1,6 @@
-"""Comparing runs: one row per run, then mean ± standard error over the seeds and orders of each
-(setup, learner, settings) group; runs whose other settings differ are never averaged together.
+"""Comparing runs: one row per run, then mean ± 95 % confidence interval over the seeds and orders of
+each (setup, learner, settings) group, and paired differences between learners run on the same seed
+and order; runs whose other settings differ are never averaged together or compared.
 
 Reads only what runs wrote (config.json, summary.json, metrics.jsonl), so a report can be made on
 another machine from copied run directories; writes Markdown and CSV tables and three plots.
@@ -82,14 +83,20 @@ def read_run(path: Path) -> RunRow:
         raise RunDirectoryError(f"cannot read the run in {path}: {error!r}") from error
 
 
-def mean_se(values: list[float]) -> tuple[float, float]:
-    """Mean and standard error of the mean (0 for a single value)."""
+# Student's t quantile t_{0.975, df} for df = 1..30; past 30 the normal 1.96 is within 2 %.
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+def mean_ci(values: list[float]) -> tuple[float, float]:
+    """Mean and the half-width of its 95 % confidence interval (Student's t; 0 for a single value)."""
     n = len(values)
     mean = sum(values) / n
     if n < 2:
         return mean, 0.0
     variance = sum((v - mean) ** 2 for v in values) / (n - 1)
-    return mean, math.sqrt(variance / n)
+    t = _T975[n - 2] if n - 1 <= len(_T975) else 1.96
+    return mean, t * math.sqrt(variance / n)
 
 
 @dataclass
@@ -98,7 +105,7 @@ class GroupRow:
     learner: str
     settings: str
     runs: int
-    scores: dict[str, tuple[float, float]]  # column -> (mean, standard error)
+    scores: dict[str, tuple[float, float]]  # column -> (mean, 95 % CI half-width)
     wall_seconds: float
     curve: dict[int, float]  # samples -> mean over runs (eval points every run of the group has)
     forgetting: dict[str, float]  # segment -> mean over runs, NaN where no run could forget it
@@ -109,12 +116,12 @@ class GroupRow:
 
 
 def group(rows: list[RunRow]) -> list[GroupRow]:
-    """Mean ± s.e. per (setup, learner, settings) over orders and seeds, in the order groups first appear."""
+    """Mean ± 95 % CI per (setup, learner, settings) over orders and seeds, in the order groups first appear."""
     groups: dict[tuple[str, str, str], list[RunRow]] = defaultdict(list)
     for row in rows:
         groups[(row.setup, row.learner, row.settings)].append(row)
     return [GroupRow(setup, learner, settings, len(members),
-                     {c: mean_se([m.scores[c] for m in members]) for c in columns(members)
+                     {c: mean_ci([m.scores[c] for m in members]) for c in columns(members)
                       if all(c in m.scores for m in members)},
                      sum(m.wall_seconds for m in members) / len(members), _mean_curve(members),
                      _mean_forgetting(members))
@@ -135,8 +142,66 @@ def _mean_forgetting(members: list[RunRow]) -> dict[str, float]:
     return out
 
 
-def fmt(mean: float, se: float, runs: int) -> str:
-    return f"{mean:.1f}" if runs < 2 else f"{mean:.1f} ± {se:.1f}"
+def fmt(mean: float, ci: float, runs: int) -> str:
+    return f"{mean:.1f}" if runs < 2 else f"{mean:.1f} ± {ci:.1f}"
+
+
+@dataclass
+class PairedRow:
+    """Learner `a` minus learner `b` on the runs both made with the same setup, settings, order and seed."""
+
+    setup: str
+    settings: str
+    a: str
+    b: str
+    pairs: int
+    differences: dict[str, tuple[float, float]]  # column -> (mean difference, 95 % CI half-width)
+
+    def within_noise(self, column: str) -> bool:
+        """The interval contains 0 (or there is a single pair, so no interval): no difference shown."""
+        mean, ci = self.differences[column]
+        return self.pairs < 2 or abs(mean) <= ci
+
+
+PAIRED_COLUMNS = ("SR A_last", "SR LA", "SR F", "SR BWT")
+
+
+def paired(rows: list[RunRow]) -> list[PairedRow]:
+    """Every two learners of a (setup, settings), over the (order, seed) pairs both ran."""
+    runs: dict[tuple[str, str], dict[str, dict[tuple[int, int], RunRow]]] = defaultdict(lambda: defaultdict(dict))
+    for row in rows:
+        runs[(row.setup, row.settings)][row.learner][(row.order, row.seed)] = row
+    out = []
+    for (setup, settings), by_learner in runs.items():
+        learners = list(by_learner)
+        for i, a in enumerate(learners):
+            for b in learners[i + 1:]:
+                keys = sorted(set(by_learner[a]) & set(by_learner[b]))
+                names = [c for c in PAIRED_COLUMNS
+                         if keys and all(c in by_learner[x][k].scores for x in (a, b) for k in keys)]
+                if names:
+                    out.append(PairedRow(setup, settings, a, b, len(keys), {
+                        c: mean_ci([by_learner[a][k].scores[c] - by_learner[b][k].scores[c] for k in keys])
+                        for c in names}))
+    return out
+
+
+def paired_cell(row: PairedRow, column: str) -> str:
+    """'+12.3 ± 4.0', with '(noise)' when the interval contains 0."""
+    if column not in row.differences:
+        return "—"
+    mean, ci = row.differences[column]
+    text = f"{mean:+.1f}" if row.pairs < 2 else f"{mean:+.1f} ± {ci:.1f}"
+    return f"{text} (noise)" if row.within_noise(column) else text
+
+
+def paired_markdown(rows: list[PairedRow]) -> str:
+    header = ["setup", "settings", "a − b", "pairs", *PAIRED_COLUMNS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in rows:
+        lines.append("| " + " | ".join([r.setup, r.settings, f"{r.a} − {r.b}", str(r.pairs),
+                                         *(paired_cell(r, c) for c in PAIRED_COLUMNS)]) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def markdown(groups: list[GroupRow]) -> str:
@@ -168,7 +233,13 @@ def write_report(rows: list[RunRow], out: Path) -> list[GroupRow]:
 
     groups = group(rows)
     out = Path(out)
-    atomic_write_bytes(out / "report.md", ("# clsim report\n\n" + markdown(groups)).encode())
+    text = ("# clsim report\n\nMean ± 95 % confidence interval (Student's t) over each group's seeds and orders.\n\n"
+            + markdown(groups))
+    pairs = paired(rows)
+    if pairs:
+        text += ("\n## Paired differences\n\nLearner a minus learner b on the runs both made with the same seed and "
+                 "order, mean ± 95 % CI; '(noise)' marks an interval that contains 0.\n\n" + paired_markdown(pairs))
+    atomic_write_bytes(out / "report.md", text.encode())
     atomic_write_bytes(out / "runs.csv", runs_csv(rows).encode())
     bars = [c for c in ("SR A_last", "SR A_AUC", "SR LA", "SR F") if all(c in g.scores for g in groups)]
     plot_comparison(out / "comparison.png", [f"{g.learner}\n{g.setup}\n{g.settings}" for g in groups],
