@@ -43,7 +43,7 @@ def _save(fig: plt.Figure, path: Path) -> None:
 
 
 def plot_comparison(path: Path, labels: Sequence[str], columns: dict[str, Sequence[tuple[float, float]]]) -> None:
-    """Grouped bars, one group per label, one bar per column, with standard-error whiskers."""
+    """Grouped bars, one group per label, one bar per column, with 95 % confidence-interval whiskers."""
     fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(labels) * len(columns) / 2), 4.5))
     width = 0.8 / len(columns)
     for k, (name, values) in enumerate(columns.items()):
@@ -53,7 +53,7 @@ def plot_comparison(path: Path, labels: Sequence[str], columns: dict[str, Sequen
     ax.set_ylabel("%")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.legend()
-    ax.set_title("Learner comparison (mean ± s.e. over runs)")
+    ax.set_title("Learner comparison (mean ± 95 % CI over runs)")
     fig.tight_layout()
     _save(fig, path)
 
