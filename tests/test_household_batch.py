@@ -86,3 +86,18 @@ def test_a_batch_rejects_bad_input_with_the_value_and_what_is_allowed():
         batch.step([0, 0, 0])
     with pytest.raises(ValueError, match=r"slots \[2\] out of range 0..1"):
         batch.observations([2])
+
+
+def test_the_evaluators_batched_path_gives_the_env_paths_results(household):
+    from clsim.agents import RandomAgent
+    from clsim.agents.grounded import GroundedPolicy, GroundedPolicyConfig
+    from clsim.eval.rollout import _rollout_envs, rollout
+
+    tasks = [t for b in ("pick_and_place_simple", "pick_heat_then_place_in_recep", "look_at_obj_in_light")
+             for t in household.make_tasks(b, "kitchen" if b != "look_at_obj_in_light" else "bedroom", "seen", 3, 4)]
+    policy = GroundedPolicy(household.vocabulary(), GroundedPolicyConfig(hidden=16, layers=1, heads=2,
+                                                                         intermediate=32, word_dim=8), seed=3)
+    for make in (lambda: policy, lambda: RandomAgent(seed=5)):
+        batched = rollout(household, make(), tasks, max_steps=30)
+        assert batched == _rollout_envs(household, make(), tasks, max_steps=30, greedy=True)
+    assert {r.steps for r in batched} != {30}, "random play ends some episodes early (failures)"

@@ -9,6 +9,7 @@ from ..core import Demonstration, Task, replay_expert
 from .batch import BatchStep, HouseholdBatch
 from .catalogue import SCENE_TYPES, TASK_SCENES, TASK_TYPES
 from .env import HouseholdEnv, TextActions
+from .episode import HouseholdEpisode, TaskStarts
 from .highlevel import ACTION_CLASSES as HIGH_LEVEL_CLASSES
 from .highlevel import WORDS as HIGH_LEVEL_WORDS
 from .tasks import demonstrate, make_tasks, vocabulary
@@ -29,6 +30,7 @@ class HouseholdFamily:
         self.name = "household" if action_level == "low" else "household-hl"
         self.env_id = "clsim/Household-v0" if action_level == "low" else "clsim/HouseholdHL-v0"
         self.action_classes = ACTIONS if action_level == "low" else HIGH_LEVEL_CLASSES
+        self._starts = TaskStarts(action_level)  # eval suites replay the same tasks at every eval point
 
     def allowed(self, behavior: str, environment: str) -> bool:
         return environment in TASK_SCENES[behavior]
@@ -43,6 +45,15 @@ class HouseholdFamily:
         if self.action_level == "low":
             return demonstrate(task)
         return replay_expert(self.make_env(max_steps=200), task)
+
+    def episodes(self, tasks: list[Task], max_steps: int) -> list[HouseholdEpisode]:
+        """The tasks as episodes to play together, by the env's own rules but without its per-step info and
+        expert advice, from starting worlds built once per task and copied: the evaluator's batched path."""
+        return [HouseholdEpisode(t, self._starts.world(t), self.action_level, max_steps) for t in tasks]
+
+    def expert_length(self, task: Task) -> int:
+        """L*, the expert's number of actions for `task` at this family's level (PLW scores)."""
+        return self._starts.expert_length(task)
 
     def make_env(self, **kwargs: Any) -> HouseholdEnv:
         return HouseholdEnv(action_level=self.action_level, **kwargs)
