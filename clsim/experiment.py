@@ -49,7 +49,7 @@ class RunConfig:
     # samples); None: disjoint
     stream_file: str | None = None  # a JSONL stream (clsim stream --out) to learn from instead of generating one
     eval_every: int = 40  # samples between eval points (segment ends are eval points too)
-    eval_episodes: int = 10  # tasks per segment and split in each eval suite
+    eval_episodes: int = 30  # tasks per segment and split in each eval suite: one task moves a score by 3.3 points
     max_steps: int = 60  # per evaluation episode
     checkpoint_every: int = 80  # samples between resumable checkpoints (0: none but the final weights)
     random_baseline: bool = True
@@ -114,8 +114,10 @@ class RunConfig:
         """The config saved in a run's config.json (keys that are not settings are ignored)."""
         names = {f.name for f in fields(cls)}
         values = {k: v for k, v in record.items() if k in names}
-        if isinstance(values.get("agent"), dict):  # runs of clsim <= 0.1.0 stored the LM policy's spec here
-            values["agent"] = "lm" if values["agent"].get("class") == "LMPolicy" else str(values["agent"])
+        if isinstance(values.get("agent"), dict):  # some runs stored the agent's spec here instead of its name
+            values["agent"] = "lm-text" if values["agent"].get("class") == "LMPolicy" else str(values["agent"])
+        if values.get("agent") == "lm" and record.get("agent_spec", {}).get("class") == "LMPolicy":
+            values["agent"] = "lm-text"  # "lm" named the free-text policy before GroundedPolicy took the name
         try:
             values["learner_config"] = LearnerConfig(**record.get("learner_config", {}))
             values["policy_config"] = LMPolicyConfig(**record.get("policy_config", {}))

@@ -1,45 +1,94 @@
-"""Agents: LMPolicy scoring contract, determinism and checkpoint round-trip; baselines."""
+"""Agents: the scoring contract, determinism and checkpoint round-trip of both LM policies; what the grounded
+policy ties to what; its rollout cache; baselines."""
 
+import pytest
 import torch
 
 from clsim.agents import Agent, ExpertAgent, LMPolicy, LMPolicyConfig, RandomAgent
+from clsim.agents.base import pad_logits
+from clsim.agents.grounded import GroundedPolicy, GroundedPolicyConfig, bindings, line_name, name_match
 from clsim.eval.episodes import score
 from clsim.eval.rollout import rollout
 
-TINY = LMPolicyConfig(hidden=16, layers=1, heads=2, intermediate=32, word_dim=8)
+TINY = {LMPolicy: LMPolicyConfig(hidden=16, layers=1, heads=2, intermediate=32, word_dim=8),
+        GroundedPolicy: GroundedPolicyConfig(hidden=16, layers=1, heads=2, intermediate=32, word_dim=8)}
+POLICIES = pytest.mark.parametrize("policy", [GroundedPolicy, LMPolicy], ids=["lm", "lm-text"])
 
 
-def observations(household, n=6):
-    task = household.make_tasks("pick_and_place_simple", "kitchen", "train", 1, 0)[0]
+def observations(household, n=6, behavior="pick_and_place_simple", scene="kitchen"):
+    task = household.make_tasks(behavior, scene, "train", 1, 0)[0]
     return household.demonstrate(task).episode().observations()[:n]
 
 
-def test_lm_policy_scores_each_candidate_and_is_seeded(household):
+@POLICIES
+def test_policy_scores_each_candidate_and_is_seeded(household, policy):
     obs = observations(household)
-    a = LMPolicy(household.vocabulary(), TINY, seed=1)
-    b = LMPolicy(household.vocabulary(), TINY, seed=1)
+    a = policy(household.vocabulary(), TINY[policy], seed=1).eval()  # eval: no dropout
+    b = policy(household.vocabulary(), TINY[policy], seed=1).eval()
     assert isinstance(a, Agent)
     scores = a.scores(obs)
     assert [len(s) for s in scores] == [len(o["candidates"]) for o in obs]
     assert all(torch.equal(x, y) for x, y in zip(scores, b.scores(obs)))
-    assert not torch.equal(scores[0], LMPolicy(household.vocabulary(), TINY, seed=2).scores(obs)[0])
+    assert not torch.equal(scores[0], policy(household.vocabulary(), TINY[policy], seed=2).eval().scores(obs)[0])
     actions = a.act(obs)
     assert all(0 <= i < len(o["candidates"]) for i, o in zip(actions, obs))
 
 
-def test_lm_policy_tokenizer_covers_the_world(household):
+@POLICIES
+def test_policy_tokenizer_covers_the_world(household, policy):
     obs = observations(household, 20)
-    policy = LMPolicy(household.vocabulary(), TINY)
+    agent = policy(household.vocabulary(), TINY[policy])
     texts = [o["observation"] for o in obs] + [o["instruction"] for o in obs] + [c for o in obs for c in o["candidates"]]
-    assert policy.tokenizer.unknown_rate(texts) == 0.0
+    assert agent.tokenizer.unknown_rate(texts) == 0.0
 
 
-def test_lm_policy_state_dict_round_trip(household):
+@POLICIES
+def test_policy_state_dict_round_trip(household, policy):
     obs = observations(household)
-    a = LMPolicy(household.vocabulary(), TINY, seed=1)
-    b = LMPolicy(household.vocabulary(), TINY, seed=7)
+    a = policy(household.vocabulary(), TINY[policy], seed=1).eval()
+    b = policy(household.vocabulary(), TINY[policy], seed=7).eval()
     b.load_state_dict(a.state_dict())
     assert all(torch.equal(x, y) for x, y in zip(a.scores(obs), b.scores(obs)))
+
+
+def test_grounded_policy_ties_actions_to_the_lines_of_what_they_name():
+    lines = ("kitchen", "holding nothing looking level", "microwave 1 abreast center 0 face ahead level closed off",
+             "apple 1 abreast center 0 face ahead level hot at microwave 1", "apple 2 ahead left 3 face ahead level at counter 1",
+             "counter 1 ahead left 3 face ahead level")
+    assert [line_name(t) for t in lines] == ["", "", "microwave 1", "apple 1",
+                                             "apple 2", "counter 1"]
+    tied = bindings(lines, ("MoveAhead", "PickupObject apple 2", "OpenObject microwave 1"))
+    assert (1, 4, 1.0, 0) in tied, "an action is tied to the line of the thing it names"
+    assert (2, 2, 1.0, 0) in tied and (2, 3, 1.0, 1) in tied, "and to the lines of what is in or at that thing"
+    assert not [t for t in tied if t[0] == 0], "a move names nothing"
+    assert name_match("put two apples on the counter .", lines[3]) == 1.0, "plurals match"
+    assert name_match("turn on the desk lamp .", "desk lamp 1 ahead left 2 face ahead level off at desk 1") == 1.0
+    assert name_match("put an apple on the counter .", lines[2]) == 0.0
+
+
+@pytest.mark.parametrize("ablation", [{}, {"pointer": False}, {"bind_candidates": False}, {"match_flags": False}])
+def test_grounded_policy_gives_a_distribution_over_candidates_with_any_part_switched_off(household, ablation):
+    obs = observations(household, 8, "look_at_obj_in_light", "bedroom")
+    config = GroundedPolicyConfig(**{**vars(TINY[GroundedPolicy]), **ablation})
+    logits, mask = pad_logits(GroundedPolicy(household.vocabulary(), config, seed=0).scores(obs))
+    assert torch.allclose(logits.masked_fill(~mask, -torch.inf).logsumexp(-1), torch.zeros(len(obs)), atol=1e-5)
+
+
+def test_grounded_policy_rollout_cache_gives_the_same_scores_and_follows_updates(household):
+    obs = observations(household, 10)
+    agent = GroundedPolicy(household.vocabulary(), TINY[GroundedPolicy], seed=0).eval()
+    fresh = agent.scores(obs)
+    with torch.no_grad():
+        cached = [agent.scores(obs[:5]), agent.scores(obs)]  # the second call reuses the first's line vectors
+    assert all(torch.allclose(x, y) for x, y in zip(fresh, cached[1]))
+    optimizer = torch.optim.Adam(agent.parameters(), lr=1e-2)
+    logits, _ = pad_logits(agent.scores(obs))
+    torch.nn.functional.cross_entropy(logits, torch.zeros(len(obs), dtype=torch.long)).backward()
+    optimizer.step()
+    with torch.no_grad():
+        after = agent.scores(obs)
+    assert not torch.allclose(after[0], cached[1][0]), "an update invalidates the cached line vectors"
+    assert all(torch.allclose(x, y) for x, y in zip(after, agent.scores(obs)))
 
 
 def test_expert_agent_succeeds_and_random_agent_does_not(household):

@@ -99,7 +99,10 @@ def test_a_run_written_before_agents_had_names_is_still_read(tmp_path):
     from clsim.experiment import RunConfig
 
     old = {"setup": "behavior-il", "learner": "cama", "agent": {"class": "LMPolicy", "config": {}, "vocabulary": []}}
-    assert RunConfig.from_dict(old).agent == "lm"
+    assert RunConfig.from_dict(old).agent == "lm-text"
+    before_grounded = {"setup": "behavior-il", "learner": "cama", "agent": "lm", "agent_spec": {"class": "LMPolicy"}}
+    assert RunConfig.from_dict(before_grounded).agent == "lm-text", "resuming it rebuilds the agent it trained"
+    assert RunConfig.from_dict({**before_grounded, "agent_spec": {"class": "GroundedPolicy"}}).agent == "lm"
 
 
 def _row(learner, seed, a_last, order=1, settings="abc123"):

@@ -11,10 +11,11 @@ from dataclasses import replace
 from typing import Any
 
 from ..plugins import construct, resolve
+from .grounded import GroundedPolicy
 from .lm_policy import LMPolicy, LMPolicyConfig
 from .pretrained import CausalLMAgent, EncoderAgent
 
-AGENTS: dict[str, type] = {"lm": LMPolicy, "encoder": EncoderAgent, "causal-lm": CausalLMAgent}
+AGENTS: dict[str, type] = {"lm": GroundedPolicy, "lm-text": LMPolicy, "encoder": EncoderAgent, "causal-lm": CausalLMAgent}
 ENTRY_POINTS = "clsim.agents"
 PROTOCOL = ("scores", "act", "state_dict", "load_state_dict", "parameters")
 

@@ -1,7 +1,7 @@
 """ALFWorld-like high-level actions on the household world, compiled to ALFRED's low-level ones.
 
-"go to countertop 1" walks there (shortest path, facing it at its height); every low-level
-interaction has a high-level name ("take apple 1 from countertop 1", "put apple 1 in/on
+"go to counter 1" walks there (shortest path, facing it at its height); every low-level
+interaction has a high-level name ("take apple 1 from counter 1", "put apple 1 in/on
 fridge 1", "open", "close", "turn on", "turn off", "slice apple 1 with knife 1"); and holding a
 changeable object at its appliance offers ALFWorld's one-step "heat/cool/clean X with Y", which
 runs ALFRED's sequence (put it in, close, switch on and off, open, take it out). A macro runs on

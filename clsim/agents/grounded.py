@@ -1,0 +1,460 @@
+"""GroundedPolicy, the default agent: actions grounded in the observation lines of the things they act on.
+
+clsim's worlds render what the agent perceives as lines of one shape (a thing, where it is relative to
+the agent, its state: "apple 1 ahead left 3 face ahead level hot at counter 2") and offer actions that
+name those things ("PickupObject apple 1", "go to counter 2"). The policy uses that shape, with no
+world-specific parser, so it learns a task type from a few dozen demonstrations:
+
+* **Lines.** A line's *name* is its words up to its first number ("apple 1"); the rest are its
+  *relation* words. Every word is embedded together with the word before it ("face left" is not
+  "ahead left"); the first relation words are also encoded by their position after the name (where a
+  bearing's fields sit), apart from the rest.
+* **Instruction flags.** Each word is flagged when its stem occurs in the instruction (plurals match),
+  and each line carries two numbers: how much the instruction names its thing, and how much it names a
+  thing the line mentions ("at counter 1"). A word-match signal alone is too weak to learn from a few
+  dozen demonstrations.
+* **Context.** A 2-layer ``transformers`` encoder reads a summary token (started from the lines the
+  instruction names), the instruction's words and one vector per line.
+* **Pointer.** p(action) = sum over named lines i of p(heading for i) p(action | i): the summary points
+  at the thing the agent is heading for, and given it, moves are scored from that line's bearing alone,
+  and actions that name it (or what is in or at it) from its state.
+* **Free text.** Every candidate is also scored from its own words, cross-attending to the context:
+  this is all there is for candidates that name no line (stop, navigation's route descriptions).
+
+``pointer``, ``bind_candidates`` and ``match_flags`` switch parts off for ablations
+(``benchmarks/agent_ablation.py``); ``lm-text`` (:class:`~clsim.agents.lm_policy.LMPolicy`) is the
+free-text policy this one replaced as the default.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import torch
+from torch import nn
+from transformers import BertConfig, BertModel
+
+from .base import NEG_INF, ActByScores, Observation
+from .lm_policy import split_lines
+from .tokenizer import WordTokenizer
+
+
+@dataclass
+class GroundedPolicyConfig:
+    hidden: int = 64
+    layers: int = 2
+    heads: int = 4
+    intermediate: int = 128
+    word_dim: int = 48
+    max_positions: int = 128  # instruction words + observation lines
+    max_line_words: int = 24
+    relation_positions: int = 6  # leading relation words encoded by their position after the name
+    dropout: float = 0.0
+    pointer: bool = True  # actions scored given the line the summary points at (moves from its bearing)
+    bind_candidates: bool = True  # candidates that name lines scored from those lines' states
+    match_flags: bool = True  # words and lines flagged by what the instruction names
+
+
+@lru_cache(maxsize=200_000)
+def line_name(text: str) -> str:
+    """The words of a line up to its first number ("apple 1 ahead left 3 ..." -> "apple 1"); "" if none."""
+    words = text.split()
+    for i, word in enumerate(words):
+        if word.isdigit():
+            return " ".join(words[: i + 1])
+    return ""
+
+
+@lru_cache(maxsize=200_000)
+def _phrases(text: str, skip: int = 0) -> tuple[str, ...]:
+    """Every phrase of 2-5 words in `text` (past its first `skip` words) that ends in a number: the names it
+    may mention ("toilet paper hanger 1" is the longest)."""
+    words = text.split()
+    return tuple(" ".join(words[p - k: p + 1]) for p in range(skip, len(words)) if words[p].isdigit()
+                 for k in range(1, min(4, p - skip) + 1))
+
+
+def _names_in(text: str, index: dict[str, int], skip: int = 0) -> list[int]:
+    """The lines (by `index`: name -> line) whose names occur in `text` past its first `skip` words."""
+    return list(dict.fromkeys(index[p] for p in _phrases(text, skip) if p in index))
+
+
+@lru_cache(maxsize=50_000)
+def _line_index(lines: tuple[str, ...]) -> tuple[dict[str, int], list[list[int]], list[list[int]]]:
+    """(name -> line; per line, the other lines whose things it mentions after its own name; per line, the lines
+    that mention its thing)."""
+    names = [line_name(t) for t in lines]
+    index: dict[str, int] = {}
+    for j, name in enumerate(names):
+        if name:
+            index.setdefault(name, j)
+    mentions = [[i for i in _names_in(t, index, len(n.split())) if i != j] for j, (t, n) in enumerate(zip(lines, names))]
+    mentioned_by: list[list[int]] = [[] for _ in lines]
+    for j, mentioned in enumerate(mentions):
+        for i in mentioned:
+            mentioned_by[i].append(j)
+    return index, mentions, mentioned_by
+
+
+@lru_cache(maxsize=50_000)
+def bindings(lines: tuple[str, ...], candidates: tuple[str, ...]) -> tuple[tuple[int, int, float, int], ...]:
+    """(candidate, line, weight, kind) for each candidate that names lines: kind 0 binds it to the lines it names
+    (equal weights), kind 1 to the lines that mention what it names ("ToggleObjectOn microwave 1" and the line
+    "apple 1 ... at microwave 1"), so acting on a thing is scored with what is in, on or at it."""
+    index, _, mentioned_by = _line_index(lines)
+    out = []
+    for k, option in enumerate(candidates):
+        named = _names_in(option, index)
+        out += [(k, j, 1.0 / len(named), 0) for j in named]
+        mentioning = [j for j in dict.fromkeys(j for i in named for j in mentioned_by[i]) if j not in named]
+        out += [(k, j, 1.0 / len(mentioning), 1) for j in mentioning]
+    return tuple(out)
+
+
+@lru_cache(maxsize=200_000)
+def name_match(instruction: str, line: str) -> float:
+    """The share of a line's name words (its number aside) whose stems occur in the instruction: 1.0 for
+    "desk lamp 1" under "turn on the desk lamp", 0.0 for a line without a name."""
+    words = [w for w in line_name(line).split() if not w.isdigit()]
+    if not words:
+        return 0.0
+    said = _stems(instruction)
+    return sum(stem(w) in said for w in words) / len(words)
+
+
+@lru_cache(maxsize=50_000)
+def contents(lines: tuple[str, ...]) -> tuple[tuple[int, int, float], ...]:
+    """(line i, line j, weight): line j mentions line i's thing after its own name ("apple 1 ... at counter 1"
+    mentions counter 1), weighted equally over each i's mentions, so a thing's line can be read with what is
+    in, on or at it."""
+    _, _, mentioned_by = _line_index(lines)
+    return tuple((i, j, 1.0 / len(js)) for i, js in enumerate(mentioned_by) for j in js)
+
+
+@lru_cache(maxsize=50_000)
+def line_flags(instruction: str, lines: tuple[str, ...]) -> list[tuple[float, float]]:
+    """Per line: how much the instruction names its thing (:func:`name_match`), and how much it names a thing
+    this line mentions after its own name ("apple 1 ... at counter 1" under "put an apple on the counter")."""
+    _, mentions, _ = _line_index(lines)
+    named = [name_match(instruction, t) for t in lines]
+    return [(named[j], max((named[i] for i in mentioned), default=0.0)) for j, mentioned in enumerate(mentions)]
+
+
+@lru_cache(maxsize=20_000)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in text.lower().split())
+
+
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    """A plural-insensitive form, so "apples" in an instruction matches "apple 1" in a line."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("oes", "ches", "shes", "xes", "sses")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _pad(rows: Sequence[Sequence[int]], limit: int | None = None, value: int = 0) -> torch.Tensor:
+    width = max(1, max((len(r) for r in rows), default=1))
+    if limit is not None:
+        width = min(width, limit)
+    return torch.tensor([list(r[:width]) + [value] * (width - len(r[:width])) for r in rows], dtype=torch.long)
+
+
+def _scatter(shape: Sequence[int], entries: list[tuple]) -> torch.Tensor:
+    """A zero tensor of `shape` with `entries` (index..., value) written in, in one indexing call."""
+    out = torch.zeros(tuple(shape))
+    if entries:
+        *index, values = zip(*entries)
+        out[tuple(torch.tensor(i, dtype=torch.long) for i in index)] = torch.tensor(values, dtype=out.dtype)
+    return out
+
+
+class WordFeatures(nn.Module):
+    """Per-word vectors of lines: the word, the word before it, and (optionally) its instruction match."""
+
+    def __init__(self, tokenizer: WordTokenizer, config: GroundedPolicyConfig) -> None:
+        super().__init__()
+        n, d = len(tokenizer), config.word_dim
+        self.match_flags = config.match_flags
+        self.embed = nn.Embedding(n, d, padding_idx=0)
+        self.bigram = nn.Linear(2 * d, d)
+        self.match = nn.Embedding(n, d, padding_idx=0)
+        stems: dict[str, int] = {}
+        self.register_buffer("stems", torch.tensor([stems.setdefault(stem(w), len(stems)) for w in tokenizer.words]),
+                             persistent=False)
+
+    def forward(self, ids: torch.Tensor, instruction: torch.Tensor) -> torch.Tensor:
+        """`ids` [N, S] word ids of N lines; `instruction` [N, I] the ids of each line's instruction."""
+        previous = nn.functional.pad(ids[:, :-1], (1, 0))
+        # A nonlinear function of (word, word before): a sum of the two would pool to the same bag for
+        # "left 3 face right" and "right 3 face left". Computed once per distinct pair in the batch.
+        pairs, where = torch.unique(previous * self.embed.num_embeddings + ids, return_inverse=True)
+        first, second = pairs // self.embed.num_embeddings, pairs % self.embed.num_embeddings
+        bigrams = nn.functional.gelu(self.bigram(torch.cat([self.embed(second), self.embed(first)], -1)))
+        features = self.embed(ids) + bigrams[where]
+        if self.match_flags:
+            matched = (self.stems[ids].unsqueeze(-1) == self.stems[instruction].unsqueeze(1)) & (
+                instruction > 0).unsqueeze(1)
+            features = features + matched.any(-1, keepdim=True).to(features.dtype) * self.match(ids)
+        return features
+
+
+class LineEncoder(nn.Module):
+    """A line's vector from its name words and its relation words, pooled apart; and the relation alone."""
+
+    def __init__(self, tokenizer: WordTokenizer, config: GroundedPolicyConfig) -> None:
+        super().__init__()
+        d, h = config.word_dim, config.hidden
+        self.words = WordFeatures(tokenizer, config)
+        self.name_proj = nn.Linear(d, h)
+        self.relation_proj = nn.Linear(d, h)
+        self.state_proj = nn.Linear(d, h)
+        self.leading = config.relation_positions
+        self.leading_proj = nn.Linear(config.relation_positions * d, h)
+        self.out = nn.Sequential(nn.GELU(), nn.Linear(h, h), nn.LayerNorm(h))
+
+    def forward(self, ids: torch.Tensor, name_lengths: torch.Tensor, instruction: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Of N lines whose first `name_lengths` words name them, each [N, H]: the line's vector; its bearing
+        (the first relation words, by position); its state (the relation words after those, as a bag: "hot at
+        microwave 1", "closed off"); its name."""
+        features = self.words(ids, instruction)
+        position = torch.arange(ids.shape[1]).unsqueeze(0)
+        present = ids > 0
+        in_name = (position < name_lengths.unsqueeze(1)) & present
+        in_relation = (position >= name_lengths.unsqueeze(1)) & present
+        after_bearing = (position >= name_lengths.unsqueeze(1) + self.leading) & present
+
+        def mean(mask: torch.Tensor) -> torch.Tensor:
+            m = mask.unsqueeze(-1).to(features.dtype)
+            return (features * m).sum(1) / m.sum(1).clamp(min=1.0)
+
+        # The first relation words by their position after the name (a bearing's fields), the rest as a bag.
+        at = (name_lengths.unsqueeze(1) + torch.arange(self.leading).unsqueeze(0)).clamp(max=ids.shape[1] - 1)
+        leading = features.gather(1, at.unsqueeze(-1).expand(-1, -1, features.shape[-1]))
+        present_leading = (name_lengths.unsqueeze(1) + torch.arange(self.leading).unsqueeze(0) < ids.shape[1]) & (
+            ids.gather(1, at) > 0)
+        leading = leading * present_leading.unsqueeze(-1).to(features.dtype)
+        bearing = self.leading_proj(leading.flatten(1))
+        name = self.name_proj(mean(in_name))
+        vector = self.out(name + self.relation_proj(mean(in_relation)) + bearing)
+        return vector, bearing, self.state_proj(mean(after_bearing)), name
+
+
+class GroundedPolicy(ActByScores, nn.Module):
+    """Scores candidates grounded in the observation lines they act on (see the module doc)."""
+
+    config_class = GroundedPolicyConfig
+
+    def __init__(self, vocabulary: Sequence[str], config: GroundedPolicyConfig | None = None, seed: int = 0) -> None:
+        super().__init__()
+        self.config = config or GroundedPolicyConfig()
+        self.vocabulary = list(vocabulary)
+        self.tokenizer = WordTokenizer(self.vocabulary)
+        c = self.config
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            self.lines = LineEncoder(self.tokenizer, c)
+            self.word_proj = nn.Linear(c.word_dim, c.hidden)
+            self.summary = nn.Parameter(torch.randn(c.hidden) * 0.02)
+            self.encoder = BertModel(BertConfig(
+                vocab_size=4, hidden_size=c.hidden, num_hidden_layers=c.layers, num_attention_heads=c.heads,
+                intermediate_size=c.intermediate, max_position_embeddings=c.max_positions + 1,
+                hidden_dropout_prob=c.dropout, attention_probs_dropout_prob=0.0, type_vocab_size=2,
+            ), add_pooling_layer=False)
+            self.point_query = nn.Linear(c.hidden, c.hidden)
+            self.point_key = nn.Linear(c.hidden, c.hidden)
+            self.pair_candidate = nn.Linear(c.hidden, c.hidden)
+            self.pair_line = nn.Sequential(nn.Linear(c.hidden, c.hidden), nn.GELU(), nn.Linear(c.hidden, c.hidden))
+            self.bound_candidate = nn.Linear(c.hidden, c.hidden)
+            self.mention_candidate = nn.Linear(c.hidden, c.hidden)
+            self.pair_bound = nn.Sequential(nn.Linear(c.hidden, c.hidden), nn.GELU(), nn.Linear(c.hidden, c.hidden))
+            self.query = nn.Linear(c.hidden, c.hidden)
+            self.context_query = nn.Linear(c.hidden, c.hidden, bias=False)
+            self.key = nn.Linear(c.hidden, c.hidden)
+            self.value = nn.Linear(c.hidden, c.hidden)
+            self.unbound = nn.Parameter(torch.zeros(c.hidden))
+            self.point_named = nn.Linear(c.hidden, 2)
+            self.point_summary = nn.Linear(c.hidden, c.hidden)
+            self.point_line = nn.Linear(c.hidden, c.hidden)
+            self.point_mlp = nn.Sequential(nn.GELU(), nn.Linear(c.hidden + 2, c.hidden), nn.GELU(), nn.Linear(c.hidden, 1))
+            self.flag_proj = nn.Linear(2, c.hidden)
+            self.about = nn.Linear(c.hidden, c.hidden)
+            self.contents_proj = nn.Linear(c.hidden, c.hidden)
+            self.affinity = nn.Linear(c.word_dim, c.hidden, bias=False)
+            self.point_called = nn.Linear(c.hidden, 1)
+            self.score_head = nn.Sequential(nn.Linear(5 * c.hidden, c.hidden), nn.GELU(), nn.Linear(c.hidden, 1))
+        self._cache: dict[tuple[str, str], torch.Tensor] = {}
+        self._cache_version = -1
+
+    def spec(self) -> dict:
+        """Everything needed to rebuild this policy before loading its weights."""
+        return {"class": "GroundedPolicy", "config": asdict(self.config), "vocabulary": self.vocabulary}
+
+    # ----- encoding ----------------------------------------------------------------------------
+    def _weights_version(self) -> int:
+        """Changes whenever any parameter is written in place (optimiser steps, load_state_dict)."""
+        return sum(p._version for p in self.parameters())
+
+    def _encode_lines(self, texts: Sequence[Sequence[str]], instructions: Sequence[str], instruction_ids: torch.Tensor,
+                      named: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(line vectors, bearings, states) of every observation's lines, flattened in order (see LineEncoder).
+
+        A line's vectors depend only on its words and its instruction, and most lines repeat
+        across the steps of an episode, so each distinct (instruction, line) pair is encoded once
+        per batch; without gradients (rollouts) the vectors are also kept across calls until the
+        weights change.
+        """
+        caching = not torch.is_grad_enabled()
+        if caching:
+            version = self._weights_version()
+            if version != self._cache_version or len(self._cache) > 100_000:
+                self._cache, self._cache_version = {}, version
+        slot: dict[tuple[str, str], int] = {}
+        fresh, positions, keys = [], [], []
+        for b, lines in enumerate(texts):
+            for text in lines:
+                key = (instructions[b], text if named else "\x00" + text)
+                if key not in slot:
+                    slot[key] = len(keys)
+                    keys.append(key)
+                    if not (caching and key in self._cache):
+                        fresh.append((slot[key], text, b))
+                positions.append(slot[key])
+        encoded = torch.zeros(len(keys), 4 * self.config.hidden)
+        if fresh:
+            raw = [t for _, t, _ in fresh]
+            ids = _pad(self.tokenizer.encode(raw), self.config.max_line_words)
+            lengths = torch.tensor([len(line_name(t).split()) if named else 0 for t in raw], dtype=torch.long)
+            owners = torch.tensor([b for _, _, b in fresh], dtype=torch.long)
+            vectors = torch.cat(self.lines(ids, lengths, instruction_ids[owners]), -1)
+            encoded = encoded.index_copy(0, torch.tensor([k for k, _, _ in fresh], dtype=torch.long), vectors)
+            if caching:
+                self._cache.update((keys[k], v) for (k, _, _), v in zip(fresh, vectors))
+        if caching and len(fresh) < len(keys):
+            done = {k for k, _, _ in fresh}
+            cached = [k for k in range(len(keys)) if k not in done]
+            encoded = encoded.index_copy(0, torch.tensor(cached, dtype=torch.long),
+                                         torch.stack([self._cache[keys[k]] for k in cached]))
+        return encoded[torch.tensor(positions, dtype=torch.long)].chunk(4, dim=-1)
+
+    def padded_scores(self, observations: Sequence[Observation]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Log-probabilities ``[B, K]`` over candidates (``NEG_INF`` past each row's end) and the mask."""
+        c = self.config
+        texts = [o["instruction"] for o in observations]
+        instructions = _pad(self.tokenizer.encode(texts))
+        line_texts = [split_lines(o["observation"]) for o in observations]
+        line_vecs, bearings, line_words, names = self._encode_lines(line_texts, texts, instructions, named=True)
+
+        # Context rows: [summary] + instruction words + lines, gathered from one source table.
+        # Context rows: [summary] + instruction words + lines, gathered from one source table. Each
+        # observation's summary token starts from the lines its instruction names (what the task is about, in
+        # their current state), so the state of the task is one step away from every decision.
+        n_words = instructions.shape[1]
+        lengths = (instructions > 0).sum(1).tolist()
+        rows, types, line_slots, line_rows = [], [], [], []
+        n_lines = len(line_vecs)
+        start, flat_start = 1 + len(observations) + len(observations) * n_words, 1
+        for b, lines in enumerate(line_texts):
+            word_rows = [1 + len(observations) + b * n_words + i for i in range(lengths[b])]
+            kept = max(0, min(len(lines), c.max_positions - len(word_rows)))  # lines past the budget are cut
+            rows.append([1 + b] + word_rows + list(range(start, start + kept)))
+            types.append([0] * (1 + len(word_rows)) + [1] * kept)
+            line_slots.append([1 + len(word_rows) + j for j in range(kept)])
+            line_rows.append(list(range(flat_start, flat_start + kept)))
+            start += len(lines)
+            flat_start += len(lines)
+        width = max(1, max(len(r) for r in line_rows))
+        has_name = torch.tensor([[bool(line_name(t)) for t in lines[: len(line_rows[b])]]
+                                 + [False] * (width - len(line_rows[b])) for b, lines in enumerate(line_texts)])
+        flat_lines = _pad(line_rows)  # [B, L] row of each line in the flattened line tensors (0: none)
+        flags = torch.tensor([f for b, lines in enumerate(line_texts) for f in line_flags(texts[b], tuple(lines))])
+        flags = flags if c.match_flags else torch.zeros_like(flags)
+        line_vecs = line_vecs + self.flag_proj(flags)
+        named, at_named = torch.cat([torch.zeros(1, 2), flags])[flat_lines].unbind(-1)  # [B, L] each
+        # How strongly some instruction word calls for each line's thing, by a learned word-to-name affinity:
+        # "heat" for the microwave, which the instruction need not name.
+        affinity = self.affinity(self.lines.words.embed(instructions)) @ torch.cat(
+            [torch.zeros(1, c.hidden), names])[flat_lines].transpose(1, 2)  # [B, I, L]
+        called = affinity.masked_fill((instructions == 0).unsqueeze(-1), NEG_INF).amax(1) / math.sqrt(c.hidden)
+        padded_lines = torch.cat([torch.zeros(1, c.hidden), line_vecs])[flat_lines]
+        about = (named.unsqueeze(-1) * padded_lines).sum(1) / named.sum(1, keepdim=True).clamp(min=1.0)
+        words = self.word_proj(self.lines.words.embed(instructions))
+        source = torch.cat([torch.zeros(1, c.hidden), self.summary + self.about(about), words.flatten(0, 1), line_vecs])
+        assert source.shape[0] == 1 + len(observations) * (1 + n_words) + n_lines
+        index = _pad(rows)
+        context_mask = index > 0
+        states = self.encoder(inputs_embeds=source[index], attention_mask=context_mask.long(),
+                              token_type_ids=_pad(types)).last_hidden_state
+        summary = states[:, 0]
+        slots = _pad(line_slots)  # [B, L] context position of each line (0: none)
+        line_states = states.gather(1, slots.unsqueeze(-1).expand(-1, -1, c.hidden))
+        line_bearings = torch.cat([torch.zeros(1, c.hidden), bearings])[flat_lines]
+        line_words = torch.cat([torch.zeros(1, c.hidden), line_words])[flat_lines]
+        held = _scatter((len(observations), width, width), [  # [B, L, L]: what each line's thing holds or carries
+            (b, *entry) for b, lines in enumerate(line_texts) for entry in contents(tuple(lines[: len(line_rows[b])]))])
+        line_words = line_words + self.contents_proj(held @ line_words)
+
+        # Candidates: their words, and the lines they name.
+        candidates = [list(o["candidates"]) for o in observations]
+        flat, *_ = self._encode_lines(candidates, texts, instructions, named=False)
+        width = max(len(k) for k in candidates)
+        cand_rows = torch.zeros((len(candidates), width), dtype=torch.long)
+        valid = torch.zeros((len(candidates), width), dtype=torch.bool)
+        cand_start, bound_to = 1, []
+        for b, options in enumerate(candidates):
+            cand_rows[b, : len(options)] = torch.arange(cand_start, cand_start + len(options))
+            valid[b, : len(options)] = True
+            cand_start += len(options)
+            if c.bind_candidates:
+                bound_to += [(kind, b, k, j, weight) for k, j, weight, kind
+                             in bindings(tuple(line_texts[b][: len(line_slots[b])]), tuple(options))]
+        binding, mention = _scatter((2, len(candidates), width, slots.shape[1]), bound_to)  # each [B, K, L]
+        cands = torch.cat([torch.zeros(1, flat.shape[1]), flat])[cand_rows]  # [B, K, H]
+        has_bound = binding.sum(-1, keepdim=True)
+        bound = binding @ line_states + (1 - has_bound) * self.unbound
+
+        query = self.query(cands) + self.context_query(summary).unsqueeze(1)
+        attn = query @ self.key(states).transpose(1, 2) / math.sqrt(c.hidden)
+        attn = attn.masked_fill(~context_mask.unsqueeze(1), NEG_INF).softmax(-1)
+        read = attn @ self.value(states)
+        s = summary.unsqueeze(1).expand_as(cands)
+        if c.pointer:  # given a target, what an action does to it is scored in the pointer's terms below
+            bound = torch.zeros_like(bound)
+        base = self.score_head(torch.cat([cands, cands * s, cands * read, bound, cands * bound], -1)).squeeze(-1)
+        base = base.masked_fill(~valid, NEG_INF)
+        if not c.pointer:
+            return base.log_softmax(-1).masked_fill(~valid, NEG_INF), valid
+
+        # The pointer: p(action) = sum over lines i of p(heading for i) * p(action | heading for i), where
+        # the action given a target is scored from the target's relation words, its state, and whether
+        # the action names it. Lines past a row's end get no weight.
+        point = (self.point_query(summary).unsqueeze(1) * self.point_key(line_states + line_words)).sum(-1) / math.sqrt(c.hidden)
+        point = point + (self.point_named(summary).unsqueeze(1) * torch.stack([named, at_named], -1)).sum(-1)  # weights: now
+        point = point + self.point_called(summary) * called
+        point = point + self.point_mlp(torch.cat([self.point_summary(summary).unsqueeze(1) + self.point_line(
+            line_states + line_words), torch.stack([named, at_named], -1)], -1)).squeeze(-1)
+        point = point.masked_fill(~has_name, NEG_INF).log_softmax(-1)  # [B, L]
+        target = self.pair_line(line_bearings)  # [B, L, H]: the bearing alone
+        act_on = self.pair_bound(line_states + line_words)  # [B, L, H]: the line in context, and its own words
+        given = (base.unsqueeze(1) + torch.einsum("bkh,blh->blk", self.pair_candidate(cands), target)
+                 + binding.transpose(1, 2) * torch.einsum("bkh,blh->blk", self.bound_candidate(cands), act_on)
+                 + mention.transpose(1, 2) * torch.einsum("bkh,blh->blk", self.mention_candidate(cands), act_on))
+        given = given.masked_fill(~valid.unsqueeze(1), NEG_INF).log_softmax(-1)  # [B, L, K]
+        self._debug = (point, given)
+        mixed = torch.logsumexp(point.unsqueeze(-1) + given, dim=1)
+        no_lines = ~has_name.any(1, keepdim=True)
+        mixed = torch.where(no_lines, base.log_softmax(-1), mixed)
+        return mixed.masked_fill(~valid, NEG_INF), valid
+
+    # ----- Agent protocol ------------------------------------------------------------------
+    def scores(self, observations: Sequence[Observation]) -> list[torch.Tensor]:
+        logits, valid = self.padded_scores(observations)
+        return [row[m] for row, m in zip(logits, valid)]
