@@ -23,9 +23,11 @@ def test_report_averages_seeds_of_the_same_settings_and_keeps_other_settings_apa
     rows = list(csv.DictReader((tmp_path / "report" / "runs.csv").open()))
     assert [r["learner"] for r in rows] == ["finetune", "finetune", "finetune", "er"]
     assert rows[0]["settings"] == rows[1]["settings"] != rows[2]["settings"]
-    lines = (tmp_path / "report" / "report.md").read_text().splitlines()
+    report, _, pairs = (tmp_path / "report" / "report.md").read_text().partition("## Paired differences")
+    lines = report.splitlines()
     table = [line.split(" | ") for line in lines if line.startswith("| environment-il")]
     assert [(cells[1], cells[3]) for cells in table] == [("finetune", "2"), ("finetune", "1"), ("er", "1")]
+    assert "| finetune − er | 1 |" in pairs, "finetune and er share seed 0 with the same settings"
     values = [100 * json.loads((tmp_path / n / "summary.json").read_text())["metrics"]["seen/gc"]["a_last"]
               for n in ("ft-s0", "ft-s1")]
     mean, ci = sum(values) / 2, 12.706 * abs(values[0] - values[1]) / 2  # t(0.975, 1 dof) x s.e. of two values
