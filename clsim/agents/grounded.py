@@ -29,9 +29,10 @@ free-text policy this one replaced as the default.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from typing import Any
 
 import torch
 from torch import nn
@@ -190,8 +191,8 @@ class WordFeatures(nn.Module):
         self.register_buffer("stems", torch.tensor([stems.setdefault(stem(w), len(stems)) for w in tokenizer.words]),
                              persistent=False)
 
-    def forward(self, ids: torch.Tensor, instruction: torch.Tensor) -> torch.Tensor:
-        """`ids` [N, S] word ids of N lines; `instruction` [N, I] the ids of each line's instruction."""
+    def forward(self, ids: torch.Tensor, instruction: torch.Tensor | None) -> torch.Tensor:
+        """`ids` [N, S] word ids of N lines; `instruction` [N, I] the ids of each line's instruction (None: no flags)."""
         previous = nn.functional.pad(ids[:, :-1], (1, 0))
         # A nonlinear function of (word, word before): a sum of the two would pool to the same bag for
         # "left 3 face right" and "right 3 face left". Computed once per distinct pair in the batch.
@@ -199,53 +200,64 @@ class WordFeatures(nn.Module):
         first, second = pairs // self.embed.num_embeddings, pairs % self.embed.num_embeddings
         bigrams = nn.functional.gelu(self.bigram(torch.cat([self.embed(second), self.embed(first)], -1)))
         features = self.embed(ids) + bigrams[where]
-        if self.match_flags:
+        if self.match_flags and instruction is not None:
             matched = (self.stems[ids].unsqueeze(-1) == self.stems[instruction].unsqueeze(1)) & (
                 instruction > 0).unsqueeze(1)
             features = features + matched.any(-1, keepdim=True).to(features.dtype) * self.match(ids)
         return features
 
 
+@lru_cache(maxsize=200_000)
+def split_line(text: str, named: bool, leading: int) -> tuple[int, str, str]:
+    """(words in its name, the line without its bearing, its bearing): "apple 1 ahead left 3 face ahead level hot
+    at counter 1" -> (2, "apple 1 hot at counter 1", "ahead left 3 face ahead level"). The bearing is the first
+    `leading` words after the name; a candidate (not `named`) keeps all its words and its first ones by position."""
+    words = text.split()
+    if not named:
+        return 0, text, " ".join(words[:leading])
+    n = len(line_name(text).split())
+    return n, " ".join(words[:n] + words[n + leading:]), " ".join(words[n: n + leading])
+
+
 class LineEncoder(nn.Module):
-    """A line's vector from its name words and its relation words, pooled apart; and the relation alone."""
+    """A line's name, state and bearing vectors, and the line's vector from the three.
+
+    The name and state (the line without its bearing) stay the same for a whole episode until something
+    changes; the bearing changes at every step but is one of few. They are encoded apart, so each
+    distinct part is encoded once, however many lines share it.
+    """
 
     def __init__(self, tokenizer: WordTokenizer, config: GroundedPolicyConfig) -> None:
         super().__init__()
         d, h = config.word_dim, config.hidden
         self.words = WordFeatures(tokenizer, config)
         self.name_proj = nn.Linear(d, h)
-        self.relation_proj = nn.Linear(d, h)
         self.state_proj = nn.Linear(d, h)
         self.leading = config.relation_positions
         self.leading_proj = nn.Linear(config.relation_positions * d, h)
         self.out = nn.Sequential(nn.GELU(), nn.Linear(h, h), nn.LayerNorm(h))
 
-    def forward(self, ids: torch.Tensor, name_lengths: torch.Tensor, instruction: torch.Tensor
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Of N lines whose first `name_lengths` words name them, each [N, H]: the line's vector; its bearing
-        (the first relation words, by position); its state (the relation words after those, as a bag: "hot at
-        microwave 1", "closed off"); its name."""
+    def identity(self, ids: torch.Tensor, name_lengths: torch.Tensor, instruction: torch.Tensor) -> torch.Tensor:
+        """[N, 2H]: the name (its words pooled) and the state (the other words pooled) of N bearing-free lines
+        whose first `name_lengths` words name them, their words flagged by `instruction` [N, I]."""
         features = self.words(ids, instruction)
         position = torch.arange(ids.shape[1]).unsqueeze(0)
         present = ids > 0
         in_name = (position < name_lengths.unsqueeze(1)) & present
-        in_relation = (position >= name_lengths.unsqueeze(1)) & present
-        after_bearing = (position >= name_lengths.unsqueeze(1) + self.leading) & present
 
         def mean(mask: torch.Tensor) -> torch.Tensor:
             m = mask.unsqueeze(-1).to(features.dtype)
             return (features * m).sum(1) / m.sum(1).clamp(min=1.0)
 
-        # The first relation words by their position after the name (a bearing's fields), the rest as a bag.
-        at = (name_lengths.unsqueeze(1) + torch.arange(self.leading).unsqueeze(0)).clamp(max=ids.shape[1] - 1)
-        leading = features.gather(1, at.unsqueeze(-1).expand(-1, -1, features.shape[-1]))
-        present_leading = (name_lengths.unsqueeze(1) + torch.arange(self.leading).unsqueeze(0) < ids.shape[1]) & (
-            ids.gather(1, at) > 0)
-        leading = leading * present_leading.unsqueeze(-1).to(features.dtype)
-        bearing = self.leading_proj(leading.flatten(1))
-        name = self.name_proj(mean(in_name))
-        vector = self.out(name + self.relation_proj(mean(in_relation)) + bearing)
-        return vector, bearing, self.state_proj(mean(after_bearing)), name
+        return torch.cat([self.name_proj(mean(in_name)), self.state_proj(mean(present & ~in_name))], -1)
+
+    def bearing(self, ids: torch.Tensor) -> torch.Tensor:
+        """[N, H]: N bearings of up to `leading` words, each word by its position."""
+        ids = nn.functional.pad(ids, (0, self.leading - ids.shape[1]))[:, : self.leading]
+        return self.leading_proj(self.words(ids, None).flatten(1))
+
+    def forward(self, name: torch.Tensor, state: torch.Tensor, bearing: torch.Tensor) -> torch.Tensor:
+        return self.out(name + state + bearing)
 
 
 class GroundedPolicy(ActByScores, nn.Module):
@@ -291,7 +303,7 @@ class GroundedPolicy(ActByScores, nn.Module):
             self.affinity = nn.Linear(c.word_dim, c.hidden, bias=False)
             self.point_called = nn.Linear(c.hidden, 1)
             self.score_head = nn.Sequential(nn.Linear(5 * c.hidden, c.hidden), nn.GELU(), nn.Linear(c.hidden, 1))
-        self._cache: dict[tuple[str, str], torch.Tensor] = {}
+        self._cache: dict[tuple, torch.Tensor] = {}  # rollouts' encoded line parts, valid for `_cache_version`
         self._cache_version = -1
 
     def spec(self) -> dict:
@@ -304,46 +316,48 @@ class GroundedPolicy(ActByScores, nn.Module):
         return sum(p._version for p in self.parameters())
 
     def _encode_lines(self, texts: Sequence[Sequence[str]], instructions: Sequence[str], instruction_ids: torch.Tensor,
-                      named: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(line vectors, bearings, states) of every observation's lines, flattened in order (see LineEncoder).
+                      named: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(line vectors, bearings, states, names) of every observation's lines, flattened in order, each [N, H].
 
-        A line's vectors depend only on its words and its instruction, and most lines repeat
-        across the steps of an episode, so each distinct (instruction, line) pair is encoded once
-        per batch; without gradients (rollouts) the vectors are also kept across calls until the
-        weights change.
+        Each distinct bearing-free part (per instruction) and each distinct bearing is encoded once per call;
+        without gradients (rollouts) they are also kept across calls until the weights change.
         """
         caching = not torch.is_grad_enabled()
+        if caching and (self._weights_version() != self._cache_version or len(self._cache) > 200_000):
+            self._cache, self._cache_version = {}, self._weights_version()
+        leading = self.config.relation_positions
+        parts = [(b, split_line(t, named, leading)) for b, lines in enumerate(texts) for t in lines]
+
+        def identities(items: list[tuple[str, int, int]]) -> torch.Tensor:
+            ids = _pad(self.tokenizer.encode([t for t, _, _ in items]), self.config.max_line_words)
+            owners = torch.tensor([b for _, _, b in items], dtype=torch.long)
+            return self.lines.identity(ids, torch.tensor([n for _, n, _ in items]), instruction_ids[owners])
+
+        identity = self._unique([(("i", instructions[b], rest, n), (rest, n, b)) for b, (n, rest, _) in parts],
+                                identities, caching)
+        bearing = self._unique([(("b", bearing), bearing) for _, (_, _, bearing) in parts],
+                               lambda items: self.lines.bearing(_pad(self.tokenizer.encode(items))), caching)
+        names, states = identity.chunk(2, dim=-1)
+        return self.lines(names, states, bearing), bearing, states, names
+
+    def _unique(self, items: list[tuple[tuple, Any]], encode: Callable[[list[Any]], torch.Tensor],
+                caching: bool) -> torch.Tensor:
+        """``encode`` applied once per distinct key of `items` (key, payload), gathered back in order; with
+        `caching`, keys encoded in earlier calls (same weights) are reused."""
+        slot: dict[tuple, int] = {}
+        for key, payload in items:
+            slot.setdefault(key, len(slot))
+        keys = list(slot)
+        payloads = dict(items)
+        fresh = [k for k in keys if not (caching and k in self._cache)]
+        encoded = encode([payloads[k] for k in fresh]) if fresh else None
+        if caching and encoded is not None:
+            self._cache.update(zip(fresh, encoded))
         if caching:
-            version = self._weights_version()
-            if version != self._cache_version or len(self._cache) > 100_000:
-                self._cache, self._cache_version = {}, version
-        slot: dict[tuple[str, str], int] = {}
-        fresh, positions, keys = [], [], []
-        for b, lines in enumerate(texts):
-            for text in lines:
-                key = (instructions[b], text if named else "\x00" + text)
-                if key not in slot:
-                    slot[key] = len(keys)
-                    keys.append(key)
-                    if not (caching and key in self._cache):
-                        fresh.append((slot[key], text, b))
-                positions.append(slot[key])
-        encoded = torch.zeros(len(keys), 4 * self.config.hidden)
-        if fresh:
-            raw = [t for _, t, _ in fresh]
-            ids = _pad(self.tokenizer.encode(raw), self.config.max_line_words)
-            lengths = torch.tensor([len(line_name(t).split()) if named else 0 for t in raw], dtype=torch.long)
-            owners = torch.tensor([b for _, _, b in fresh], dtype=torch.long)
-            vectors = torch.cat(self.lines(ids, lengths, instruction_ids[owners]), -1)
-            encoded = encoded.index_copy(0, torch.tensor([k for k, _, _ in fresh], dtype=torch.long), vectors)
-            if caching:
-                self._cache.update((keys[k], v) for (k, _, _), v in zip(fresh, vectors))
-        if caching and len(fresh) < len(keys):
-            done = {k for k, _, _ in fresh}
-            cached = [k for k in range(len(keys)) if k not in done]
-            encoded = encoded.index_copy(0, torch.tensor(cached, dtype=torch.long),
-                                         torch.stack([self._cache[keys[k]] for k in cached]))
-        return encoded[torch.tensor(positions, dtype=torch.long)].chunk(4, dim=-1)
+            table = torch.stack([self._cache[k] for k in keys])
+        else:
+            table = encoded
+        return table[torch.tensor([slot[key] for key, _ in items], dtype=torch.long)]
 
     def padded_scores(self, observations: Sequence[Observation]) -> tuple[torch.Tensor, torch.Tensor]:
         """Log-probabilities ``[B, K]`` over candidates (``NEG_INF`` past each row's end) and the mask."""
@@ -375,7 +389,10 @@ class GroundedPolicy(ActByScores, nn.Module):
         has_name = torch.tensor([[bool(line_name(t)) for t in lines[: len(line_rows[b])]]
                                  + [False] * (width - len(line_rows[b])) for b, lines in enumerate(line_texts)])
         flat_lines = _pad(line_rows)  # [B, L] row of each line in the flattened line tensors (0: none)
-        flags = torch.tensor([f for b, lines in enumerate(line_texts) for f in line_flags(texts[b], tuple(lines))])
+        # Which line names or mentions which thing does not depend on bearings: worked out on the bearing-free
+        # lines, which repeat across an episode's steps (the helpers cache by them).
+        bare = [tuple(split_line(t, True, c.relation_positions)[1] for t in lines) for lines in line_texts]
+        flags = torch.tensor([f for b in range(len(observations)) for f in line_flags(texts[b], bare[b])])
         flags = flags if c.match_flags else torch.zeros_like(flags)
         line_vecs = line_vecs + self.flag_proj(flags)
         named, at_named = torch.cat([torch.zeros(1, 2), flags])[flat_lines].unbind(-1)  # [B, L] each
@@ -399,7 +416,7 @@ class GroundedPolicy(ActByScores, nn.Module):
         line_bearings = torch.cat([torch.zeros(1, c.hidden), bearings])[flat_lines]
         line_words = torch.cat([torch.zeros(1, c.hidden), line_words])[flat_lines]
         held = _scatter((len(observations), width, width), [  # [B, L, L]: what each line's thing holds or carries
-            (b, *entry) for b, lines in enumerate(line_texts) for entry in contents(tuple(lines[: len(line_rows[b])]))])
+            (b, *entry) for b, lines in enumerate(bare) for entry in contents(lines[: len(line_rows[b])])])
         line_words = line_words + self.contents_proj(held @ line_words)
 
         # Candidates: their words, and the lines they name.
@@ -415,7 +432,7 @@ class GroundedPolicy(ActByScores, nn.Module):
             cand_start += len(options)
             if c.bind_candidates:
                 bound_to += [(kind, b, k, j, weight) for k, j, weight, kind
-                             in bindings(tuple(line_texts[b][: len(line_slots[b])]), tuple(options))]
+                             in bindings(bare[b][: len(line_slots[b])], tuple(options))]
         binding, mention = _scatter((2, len(candidates), width, slots.shape[1]), bound_to)  # each [B, K, L]
         cands = torch.cat([torch.zeros(1, flat.shape[1]), flat])[cand_rows]  # [B, K, H]
         has_bound = binding.sum(-1, keepdim=True)
