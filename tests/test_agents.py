@@ -6,7 +6,8 @@ import torch
 
 from clsim.agents import Agent, ExpertAgent, LMPolicy, LMPolicyConfig, RandomAgent
 from clsim.agents.base import pad_logits
-from clsim.agents.grounded import GroundedPolicy, GroundedPolicyConfig, bindings, line_name, name_match
+from clsim.agents.grounded import GroundedPolicy, GroundedPolicyConfig
+from clsim.agents.lines import bindings, line_name, name_match, split_line
 from clsim.eval.episodes import score
 from clsim.eval.rollout import rollout
 
@@ -52,9 +53,9 @@ def test_policy_state_dict_round_trip(household, policy):
 
 
 def test_grounded_policy_ties_actions_to_the_lines_of_what_they_name():
-    lines = ("kitchen", "holding nothing looking level", "microwave 1 abreast center 0 face ahead level closed off",
-             "apple 1 abreast center 0 face ahead level hot at microwave 1", "apple 2 ahead left 3 face ahead level at counter 1",
-             "counter 1 ahead left 3 face ahead level")
+    lines = ("kitchen", "hand empty looking level", "microwave 1 abreast center 0 face ahead level closed off",
+             "apple 1 abreast center 0 face ahead level hot at microwave 1",
+             "apple 2 ahead left 3 face ahead level at counter 1", "counter 1 ahead left 3 face ahead level")
     assert [line_name(t) for t in lines] == ["", "", "microwave 1", "apple 1",
                                              "apple 2", "counter 1"]
     tied = bindings(lines, ("MoveAhead", "PickupObject apple 2", "OpenObject microwave 1"))
@@ -64,6 +65,7 @@ def test_grounded_policy_ties_actions_to_the_lines_of_what_they_name():
     assert name_match("put two apples on the counter .", lines[3]) == 1.0, "plurals match"
     assert name_match("turn on the desk lamp .", "desk lamp 1 ahead left 2 face ahead level off at desk 1") == 1.0
     assert name_match("put an apple on the counter .", lines[2]) == 0.0
+    assert split_line(lines[3], True, 6) == (2, "apple 1 hot at microwave 1", "abreast center 0 face ahead level")
 
 
 @pytest.mark.parametrize("ablation", [{}, {"pointer": False}, {"bind_candidates": False}, {"match_flags": False}])

@@ -40,6 +40,14 @@ def pad_logits(scores: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tens
     return logits, mask
 
 
+def pad_ids(rows: Sequence[Sequence[int]], limit: int | None = None) -> torch.Tensor:
+    """Token-id rows right-padded with 0 to the longest (at most `limit` ids each), as one ``long`` tensor."""
+    width = max(1, max((len(r) for r in rows), default=1))
+    if limit is not None and width > limit:
+        width, rows = limit, [r[:limit] for r in rows]
+    return torch.tensor([list(r) + [0] * (width - len(r)) for r in rows], dtype=torch.long)
+
+
 def choose_actions(logits: torch.Tensor, mask: torch.Tensor, greedy: bool,
                    generator: torch.Generator | None = None) -> list[int]:
     """Argmax or a sample from the masked softmax, per row."""

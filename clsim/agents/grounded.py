@@ -31,14 +31,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from typing import Any
 
 import torch
 from torch import nn
 from transformers import BertConfig, BertModel
 
-from .base import NEG_INF, ActByScores, Observation
+from .base import NEG_INF, ActByScores, Observation, pad_ids
+from .line_encoder import LineEncoder
+from .lines import bindings, contents, line_flags, line_name, split_line
 from .lm_policy import split_lines
 from .tokenizer import WordTokenizer
 
@@ -59,115 +60,6 @@ class GroundedPolicyConfig:
     match_flags: bool = True  # words and lines flagged by what the instruction names
 
 
-@lru_cache(maxsize=200_000)
-def line_name(text: str) -> str:
-    """The words of a line up to its first number ("apple 1 ahead left 3 ..." -> "apple 1"); "" if none."""
-    words = text.split()
-    for i, word in enumerate(words):
-        if word.isdigit():
-            return " ".join(words[: i + 1])
-    return ""
-
-
-@lru_cache(maxsize=200_000)
-def _phrases(text: str, skip: int = 0) -> tuple[str, ...]:
-    """Every phrase of 2-5 words in `text` (past its first `skip` words) that ends in a number: the names it
-    may mention ("toilet paper hanger 1" is the longest)."""
-    words = text.split()
-    return tuple(" ".join(words[p - k: p + 1]) for p in range(skip, len(words)) if words[p].isdigit()
-                 for k in range(1, min(4, p - skip) + 1))
-
-
-def _names_in(text: str, index: dict[str, int], skip: int = 0) -> list[int]:
-    """The lines (by `index`: name -> line) whose names occur in `text` past its first `skip` words."""
-    return list(dict.fromkeys(index[p] for p in _phrases(text, skip) if p in index))
-
-
-@lru_cache(maxsize=50_000)
-def _line_index(lines: tuple[str, ...]) -> tuple[dict[str, int], list[list[int]], list[list[int]]]:
-    """(name -> line; per line, the other lines whose things it mentions after its own name; per line, the lines
-    that mention its thing)."""
-    names = [line_name(t) for t in lines]
-    index: dict[str, int] = {}
-    for j, name in enumerate(names):
-        if name:
-            index.setdefault(name, j)
-    mentions = [[i for i in _names_in(t, index, len(n.split())) if i != j] for j, (t, n) in enumerate(zip(lines, names))]
-    mentioned_by: list[list[int]] = [[] for _ in lines]
-    for j, mentioned in enumerate(mentions):
-        for i in mentioned:
-            mentioned_by[i].append(j)
-    return index, mentions, mentioned_by
-
-
-@lru_cache(maxsize=50_000)
-def bindings(lines: tuple[str, ...], candidates: tuple[str, ...]) -> tuple[tuple[int, int, float, int], ...]:
-    """(candidate, line, weight, kind) for each candidate that names lines: kind 0 binds it to the lines it names
-    (equal weights), kind 1 to the lines that mention what it names ("ToggleObjectOn microwave 1" and the line
-    "apple 1 ... at microwave 1"), so acting on a thing is scored with what is in, on or at it."""
-    index, _, mentioned_by = _line_index(lines)
-    out = []
-    for k, option in enumerate(candidates):
-        named = _names_in(option, index)
-        out += [(k, j, 1.0 / len(named), 0) for j in named]
-        mentioning = [j for j in dict.fromkeys(j for i in named for j in mentioned_by[i]) if j not in named]
-        out += [(k, j, 1.0 / len(mentioning), 1) for j in mentioning]
-    return tuple(out)
-
-
-@lru_cache(maxsize=200_000)
-def name_match(instruction: str, line: str) -> float:
-    """The share of a line's name words (its number aside) whose stems occur in the instruction: 1.0 for
-    "desk lamp 1" under "turn on the desk lamp", 0.0 for a line without a name."""
-    words = [w for w in line_name(line).split() if not w.isdigit()]
-    if not words:
-        return 0.0
-    said = _stems(instruction)
-    return sum(stem(w) in said for w in words) / len(words)
-
-
-@lru_cache(maxsize=50_000)
-def contents(lines: tuple[str, ...]) -> tuple[tuple[int, int, float], ...]:
-    """(line i, line j, weight): line j mentions line i's thing after its own name ("apple 1 ... at counter 1"
-    mentions counter 1), weighted equally over each i's mentions, so a thing's line can be read with what is
-    in, on or at it."""
-    _, _, mentioned_by = _line_index(lines)
-    return tuple((i, j, 1.0 / len(js)) for i, js in enumerate(mentioned_by) for j in js)
-
-
-@lru_cache(maxsize=50_000)
-def line_flags(instruction: str, lines: tuple[str, ...]) -> list[tuple[float, float]]:
-    """Per line: how much the instruction names its thing (:func:`name_match`), and how much it names a thing
-    this line mentions after its own name ("apple 1 ... at counter 1" under "put an apple on the counter")."""
-    _, mentions, _ = _line_index(lines)
-    named = [name_match(instruction, t) for t in lines]
-    return [(named[j], max((named[i] for i in mentioned), default=0.0)) for j, mentioned in enumerate(mentions)]
-
-
-@lru_cache(maxsize=20_000)
-def _stems(text: str) -> frozenset[str]:
-    return frozenset(stem(w) for w in text.lower().split())
-
-
-@lru_cache(maxsize=50_000)
-def stem(word: str) -> str:
-    """A plural-insensitive form, so "apples" in an instruction matches "apple 1" in a line."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("oes", "ches", "shes", "xes", "sses")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def _pad(rows: Sequence[Sequence[int]], limit: int | None = None, value: int = 0) -> torch.Tensor:
-    width = max(1, max((len(r) for r in rows), default=1))
-    if limit is not None:
-        width = min(width, limit)
-    return torch.tensor([list(r[:width]) + [value] * (width - len(r[:width])) for r in rows], dtype=torch.long)
-
-
 def _scatter(shape: Sequence[int], entries: list[tuple]) -> torch.Tensor:
     """A zero tensor of `shape` with `entries` (index..., value) written in, in one indexing call."""
     out = torch.zeros(tuple(shape))
@@ -175,89 +67,6 @@ def _scatter(shape: Sequence[int], entries: list[tuple]) -> torch.Tensor:
         *index, values = zip(*entries)
         out[tuple(torch.tensor(i, dtype=torch.long) for i in index)] = torch.tensor(values, dtype=out.dtype)
     return out
-
-
-class WordFeatures(nn.Module):
-    """Per-word vectors of lines: the word, the word before it, and (optionally) its instruction match."""
-
-    def __init__(self, tokenizer: WordTokenizer, config: GroundedPolicyConfig) -> None:
-        super().__init__()
-        n, d = len(tokenizer), config.word_dim
-        self.match_flags = config.match_flags
-        self.embed = nn.Embedding(n, d, padding_idx=0)
-        self.bigram = nn.Linear(2 * d, d)
-        self.match = nn.Embedding(n, d, padding_idx=0)
-        stems: dict[str, int] = {}
-        self.register_buffer("stems", torch.tensor([stems.setdefault(stem(w), len(stems)) for w in tokenizer.words]),
-                             persistent=False)
-
-    def forward(self, ids: torch.Tensor, instruction: torch.Tensor | None) -> torch.Tensor:
-        """`ids` [N, S] word ids of N lines; `instruction` [N, I] the ids of each line's instruction (None: no flags)."""
-        previous = nn.functional.pad(ids[:, :-1], (1, 0))
-        # A nonlinear function of (word, word before): a sum of the two would pool to the same bag for
-        # "left 3 face right" and "right 3 face left". Computed once per distinct pair in the batch.
-        pairs, where = torch.unique(previous * self.embed.num_embeddings + ids, return_inverse=True)
-        first, second = pairs // self.embed.num_embeddings, pairs % self.embed.num_embeddings
-        bigrams = nn.functional.gelu(self.bigram(torch.cat([self.embed(second), self.embed(first)], -1)))
-        features = self.embed(ids) + bigrams[where]
-        if self.match_flags and instruction is not None:
-            matched = (self.stems[ids].unsqueeze(-1) == self.stems[instruction].unsqueeze(1)) & (
-                instruction > 0).unsqueeze(1)
-            features = features + matched.any(-1, keepdim=True).to(features.dtype) * self.match(ids)
-        return features
-
-
-@lru_cache(maxsize=200_000)
-def split_line(text: str, named: bool, leading: int) -> tuple[int, str, str]:
-    """(words in its name, the line without its bearing, its bearing): "apple 1 ahead left 3 face ahead level hot
-    at counter 1" -> (2, "apple 1 hot at counter 1", "ahead left 3 face ahead level"). The bearing is the first
-    `leading` words after the name; a candidate (not `named`) keeps all its words and its first ones by position."""
-    words = text.split()
-    if not named:
-        return 0, text, " ".join(words[:leading])
-    n = len(line_name(text).split())
-    return n, " ".join(words[:n] + words[n + leading:]), " ".join(words[n: n + leading])
-
-
-class LineEncoder(nn.Module):
-    """A line's name, state and bearing vectors, and the line's vector from the three.
-
-    The name and state (the line without its bearing) stay the same for a whole episode until something
-    changes; the bearing changes at every step but is one of few. They are encoded apart, so each
-    distinct part is encoded once, however many lines share it.
-    """
-
-    def __init__(self, tokenizer: WordTokenizer, config: GroundedPolicyConfig) -> None:
-        super().__init__()
-        d, h = config.word_dim, config.hidden
-        self.words = WordFeatures(tokenizer, config)
-        self.name_proj = nn.Linear(d, h)
-        self.state_proj = nn.Linear(d, h)
-        self.leading = config.relation_positions
-        self.leading_proj = nn.Linear(config.relation_positions * d, h)
-        self.out = nn.Sequential(nn.GELU(), nn.Linear(h, h), nn.LayerNorm(h))
-
-    def identity(self, ids: torch.Tensor, name_lengths: torch.Tensor, instruction: torch.Tensor) -> torch.Tensor:
-        """[N, 2H]: the name (its words pooled) and the state (the other words pooled) of N bearing-free lines
-        whose first `name_lengths` words name them, their words flagged by `instruction` [N, I]."""
-        features = self.words(ids, instruction)
-        position = torch.arange(ids.shape[1]).unsqueeze(0)
-        present = ids > 0
-        in_name = (position < name_lengths.unsqueeze(1)) & present
-
-        def mean(mask: torch.Tensor) -> torch.Tensor:
-            m = mask.unsqueeze(-1).to(features.dtype)
-            return (features * m).sum(1) / m.sum(1).clamp(min=1.0)
-
-        return torch.cat([self.name_proj(mean(in_name)), self.state_proj(mean(present & ~in_name))], -1)
-
-    def bearing(self, ids: torch.Tensor) -> torch.Tensor:
-        """[N, H]: N bearings of up to `leading` words, each word by its position."""
-        ids = nn.functional.pad(ids, (0, self.leading - ids.shape[1]))[:, : self.leading]
-        return self.leading_proj(self.words(ids, None).flatten(1))
-
-    def forward(self, name: torch.Tensor, state: torch.Tensor, bearing: torch.Tensor) -> torch.Tensor:
-        return self.out(name + state + bearing)
 
 
 class GroundedPolicy(ActByScores, nn.Module):
@@ -329,14 +138,14 @@ class GroundedPolicy(ActByScores, nn.Module):
         parts = [(b, split_line(t, named, leading)) for b, lines in enumerate(texts) for t in lines]
 
         def identities(items: list[tuple[str, int, int]]) -> torch.Tensor:
-            ids = _pad(self.tokenizer.encode([t for t, _, _ in items]), self.config.max_line_words)
+            ids = pad_ids(self.tokenizer.encode([t for t, _, _ in items]), self.config.max_line_words)
             owners = torch.tensor([b for _, _, b in items], dtype=torch.long)
             return self.lines.identity(ids, torch.tensor([n for _, n, _ in items]), instruction_ids[owners])
 
         identity = self._unique([(("i", instructions[b], rest, n), (rest, n, b)) for b, (n, rest, _) in parts],
                                 identities, caching)
         bearing = self._unique([(("b", bearing), bearing) for _, (_, _, bearing) in parts],
-                               lambda items: self.lines.bearing(_pad(self.tokenizer.encode(items))), caching)
+                               lambda items: self.lines.bearing(pad_ids(self.tokenizer.encode(items))), caching)
         names, states = identity.chunk(2, dim=-1)
         return self.lines(names, states, bearing), bearing, states, names
 
@@ -345,7 +154,7 @@ class GroundedPolicy(ActByScores, nn.Module):
         """``encode`` applied once per distinct key of `items` (key, payload), gathered back in order; with
         `caching`, keys encoded in earlier calls (same weights) are reused."""
         slot: dict[tuple, int] = {}
-        for key, payload in items:
+        for key, _ in items:
             slot.setdefault(key, len(slot))
         keys = list(slot)
         payloads = dict(items)
@@ -363,32 +172,18 @@ class GroundedPolicy(ActByScores, nn.Module):
         """Log-probabilities ``[B, K]`` over candidates (``NEG_INF`` past each row's end) and the mask."""
         c = self.config
         texts = [o["instruction"] for o in observations]
-        instructions = _pad(self.tokenizer.encode(texts))
+        instructions = pad_ids(self.tokenizer.encode(texts))
         line_texts = [split_lines(o["observation"]) for o in observations]
         line_vecs, bearings, line_words, names = self._encode_lines(line_texts, texts, instructions, named=True)
 
-        # Context rows: [summary] + instruction words + lines, gathered from one source table.
         # Context rows: [summary] + instruction words + lines, gathered from one source table. Each
         # observation's summary token starts from the lines its instruction names (what the task is about, in
         # their current state), so the state of the task is one step away from every decision.
-        n_words = instructions.shape[1]
-        lengths = (instructions > 0).sum(1).tolist()
-        rows, types, line_slots, line_rows = [], [], [], []
-        n_lines = len(line_vecs)
-        start, flat_start = 1 + len(observations) + len(observations) * n_words, 1
-        for b, lines in enumerate(line_texts):
-            word_rows = [1 + len(observations) + b * n_words + i for i in range(lengths[b])]
-            kept = max(0, min(len(lines), c.max_positions - len(word_rows)))  # lines past the budget are cut
-            rows.append([1 + b] + word_rows + list(range(start, start + kept)))
-            types.append([0] * (1 + len(word_rows)) + [1] * kept)
-            line_slots.append([1 + len(word_rows) + j for j in range(kept)])
-            line_rows.append(list(range(flat_start, flat_start + kept)))
-            start += len(lines)
-            flat_start += len(lines)
+        rows, types, line_slots, line_rows = self._layout(instructions, [len(lines) for lines in line_texts])
         width = max(1, max(len(r) for r in line_rows))
         has_name = torch.tensor([[bool(line_name(t)) for t in lines[: len(line_rows[b])]]
                                  + [False] * (width - len(line_rows[b])) for b, lines in enumerate(line_texts)])
-        flat_lines = _pad(line_rows)  # [B, L] row of each line in the flattened line tensors (0: none)
+        flat_lines = pad_ids(line_rows)  # [B, L] row of each line in the flattened line tensors (0: none)
         # Which line names or mentions which thing does not depend on bearings: worked out on the bearing-free
         # lines, which repeat across an episode's steps (the helpers cache by them).
         bare = [tuple(split_line(t, True, c.relation_positions)[1] for t in lines) for lines in line_texts]
@@ -405,13 +200,12 @@ class GroundedPolicy(ActByScores, nn.Module):
         about = (named.unsqueeze(-1) * padded_lines).sum(1) / named.sum(1, keepdim=True).clamp(min=1.0)
         words = self.word_proj(self.lines.words.embed(instructions))
         source = torch.cat([torch.zeros(1, c.hidden), self.summary + self.about(about), words.flatten(0, 1), line_vecs])
-        assert source.shape[0] == 1 + len(observations) * (1 + n_words) + n_lines
-        index = _pad(rows)
+        index = pad_ids(rows)
         context_mask = index > 0
         states = self.encoder(inputs_embeds=source[index], attention_mask=context_mask.long(),
-                              token_type_ids=_pad(types)).last_hidden_state
+                              token_type_ids=pad_ids(types)).last_hidden_state
         summary = states[:, 0]
-        slots = _pad(line_slots)  # [B, L] context position of each line (0: none)
+        slots = pad_ids(line_slots)  # [B, L] context position of each line (0: none)
         line_states = states.gather(1, slots.unsqueeze(-1).expand(-1, -1, c.hidden))
         line_bearings = torch.cat([torch.zeros(1, c.hidden), bearings])[flat_lines]
         line_words = torch.cat([torch.zeros(1, c.hidden), line_words])[flat_lines]
@@ -450,26 +244,54 @@ class GroundedPolicy(ActByScores, nn.Module):
         if not c.pointer:
             return base.log_softmax(-1).masked_fill(~valid, NEG_INF), valid
 
-        # The pointer: p(action) = sum over lines i of p(heading for i) * p(action | heading for i), where
-        # the action given a target is scored from the target's relation words, its state, and whether
-        # the action names it. Lines past a row's end get no weight.
-        point = (self.point_query(summary).unsqueeze(1) * self.point_key(line_states + line_words)).sum(-1) / math.sqrt(c.hidden)
-        point = point + (self.point_named(summary).unsqueeze(1) * torch.stack([named, at_named], -1)).sum(-1)  # weights: now
-        point = point + self.point_called(summary) * called
-        point = point + self.point_mlp(torch.cat([self.point_summary(summary).unsqueeze(1) + self.point_line(
-            line_states + line_words), torch.stack([named, at_named], -1)], -1)).squeeze(-1)
-        point = point.masked_fill(~has_name, NEG_INF).log_softmax(-1)  # [B, L]
+        # The pointer: p(action) = sum over named lines i of p(heading for i) * p(action | heading for i), where
+        # the action given a target is scored from the target's bearing, its state, and whether the action names
+        # it or what is in or at it.
+        point = self._point(summary, line_states, line_words, torch.stack([named, at_named], -1), called, has_name)
         target = self.pair_line(line_bearings)  # [B, L, H]: the bearing alone
         act_on = self.pair_bound(line_states + line_words)  # [B, L, H]: the line in context, and its own words
         given = (base.unsqueeze(1) + torch.einsum("bkh,blh->blk", self.pair_candidate(cands), target)
                  + binding.transpose(1, 2) * torch.einsum("bkh,blh->blk", self.bound_candidate(cands), act_on)
                  + mention.transpose(1, 2) * torch.einsum("bkh,blh->blk", self.mention_candidate(cands), act_on))
         given = given.masked_fill(~valid.unsqueeze(1), NEG_INF).log_softmax(-1)  # [B, L, K]
-        self._debug = (point, given)
         mixed = torch.logsumexp(point.unsqueeze(-1) + given, dim=1)
         no_lines = ~has_name.any(1, keepdim=True)
         mixed = torch.where(no_lines, base.log_softmax(-1), mixed)
         return mixed.masked_fill(~valid, NEG_INF), valid
+
+    def _layout(self, instructions: torch.Tensor, counts: list[int]
+                ) -> tuple[list[list[int]], list[list[int]], list[list[int]], list[list[int]]]:
+        """Where each observation's context rows come from in the source table [zero, one summary per
+        observation, every observation's instruction words, every line], given `counts` lines each: (rows,
+        token types, each line's context position, each line's 1-based row in the flattened lines). Lines past
+        ``max_positions`` are cut."""
+        b_count, n_words = instructions.shape
+        lengths = (instructions > 0).sum(1).tolist()
+        rows, types, line_slots, line_rows = [], [], [], []
+        start, flat_start = 1 + b_count + b_count * n_words, 1
+        for b, count in enumerate(counts):
+            word_rows = [1 + b_count + b * n_words + i for i in range(lengths[b])]
+            kept = max(0, min(count, self.config.max_positions - len(word_rows)))
+            rows.append([1 + b] + word_rows + list(range(start, start + kept)))
+            types.append([0] * (1 + len(word_rows)) + [1] * kept)
+            line_slots.append([1 + len(word_rows) + j for j in range(kept)])
+            line_rows.append(list(range(flat_start, flat_start + kept)))
+            start += count
+            flat_start += count
+        return rows, types, line_slots, line_rows
+
+    def _point(self, summary: torch.Tensor, states: torch.Tensor, words: torch.Tensor, flags: torch.Tensor,
+               called: torch.Tensor, has_name: torch.Tensor) -> torch.Tensor:
+        """log p(heading for line i) ``[B, L]`` over the named lines, from the summary, each line in context
+        (`states`) and by its own state words, its instruction flags [B, L, 2], and how strongly the
+        instruction calls for it."""
+        key = self.point_key(states + words)
+        point = (self.point_query(summary).unsqueeze(1) * key).sum(-1) / math.sqrt(self.config.hidden)
+        point = point + (self.point_named(summary).unsqueeze(1) * flags).sum(-1)  # how much the flags count now
+        point = point + self.point_called(summary) * called
+        line = self.point_line(states + words)  # summed apart from the key's: the trained weights depend on it
+        point = point + self.point_mlp(torch.cat([self.point_summary(summary).unsqueeze(1) + line, flags], -1)).squeeze(-1)
+        return point.masked_fill(~has_name, NEG_INF).log_softmax(-1)
 
     # ----- Agent protocol ------------------------------------------------------------------
     def scores(self, observations: Sequence[Observation]) -> list[torch.Tensor]:

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from transformers import BertConfig, BertModel
 
-from .base import NEG_INF, ActByScores, Observation
+from .base import NEG_INF, ActByScores, Observation, pad_ids
 from .tokenizer import WordTokenizer
 
 
@@ -77,13 +77,6 @@ class LineEncoder(nn.Module):
         return self.out(self.head_proj(features[:, : self.head].flatten(1)) + self.bag_proj(bag))
 
 
-def _pad(rows: Sequence[Sequence[int]], limit: int | None = None) -> torch.Tensor:
-    width = max(1, max((len(r) for r in rows), default=1))
-    if limit is not None and width > limit:
-        width, rows = limit, [r[:limit] for r in rows]
-    return torch.tensor([list(r) + [0] * (width - len(r)) for r in rows], dtype=torch.long)
-
-
 class LMPolicy(ActByScores, nn.Module):
     """A small transformers encoder trained from scratch that scores candidate actions (see the module doc)."""
 
@@ -133,7 +126,7 @@ class LMPolicy(ActByScores, nn.Module):
                     texts.append(text)
                     owners.append(b)
                 positions.append(slot[key])
-        ids = _pad(self.tokenizer.encode(texts), self.config.max_line_words)
+        ids = pad_ids(self.tokenizer.encode(texts), self.config.max_line_words)
         vectors = self.lines(ids, instructions[torch.tensor(owners, dtype=torch.long)])
         return vectors[torch.tensor(positions, dtype=torch.long)]
 
@@ -156,16 +149,16 @@ class LMPolicy(ActByScores, nn.Module):
             rows.append(([1] + word_rows + line_rows)[: c.max_positions + 1])
             types.append([0] * (1 + len(word_rows)) + [1] * len(line_rows))
             start += len(lines)
-        index = _pad(rows)
+        index = pad_ids(rows)
         mask = (index > 0).long()
-        types = _pad(types)[:, : index.shape[1]]
+        types = pad_ids(types)[:, : index.shape[1]]
         states = self.encoder(inputs_embeds=source[index], attention_mask=mask,
                               token_type_ids=types).last_hidden_state
         return states, mask.bool()
 
     def padded_scores(self, observations: Sequence[Observation]) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits ``[B, K]`` over candidates (``NEG_INF`` past each row's end) and the mask."""
-        instructions = _pad(self.tokenizer.encode([o["instruction"] for o in observations]))
+        instructions = pad_ids(self.tokenizer.encode([o["instruction"] for o in observations]))
         states, context_mask = self._context(observations, instructions)
         candidates = [list(o["candidates"]) for o in observations]
         flat = self._encode_lines(candidates, instructions)
