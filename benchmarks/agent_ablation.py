@@ -1,6 +1,7 @@
 """What each part of the default agent buys: one segment of fine-tuning per task type, as the default stream deals it.
 
     python benchmarks/agent_ablation.py [--per-segment 80] [--tasks 30] [--variants lm,no-pointer,...]
+        [--task-types look_at_obj_in_light,...]
 
 For every variant and every ALFRED task type, a fresh agent is fine-tuned online on `per-segment` expert
 demonstrations of that type with the default learner settings (stream batches of 4, 7 updates per batch),
@@ -70,16 +71,21 @@ def main() -> None:
     parser.add_argument("--per-segment", type=int, default=80)
     parser.add_argument("--tasks", type=int, default=30)
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--task-types", default=",".join(TASK_TYPES))
     args = parser.parse_args()
     torch.set_num_threads(1)
-    variants = args.variants.split(",")
-    results = {v: {b: one_segment(v, b, args.per_segment, args.tasks) for b in TASK_TYPES} for v in variants}
+    variants, types = args.variants.split(","), args.task_types.split(",")
+    unknown = sorted(set(variants) - set(VARIANTS)) + sorted(set(types) - set(TASK_TYPES))
+    if unknown:
+        parser.error(f"unknown variant or task type {', '.join(unknown)}; variants: {', '.join(VARIANTS)}; "
+                     f"task types: {', '.join(TASK_TYPES)}")
+    results = {v: {b: one_segment(v, b, args.per_segment, args.tasks) for b in types} for v in variants}
     table = Table(title=f"One segment of finetune per task type ({args.per_segment} demonstrations): "
                         "per-step accuracy / greedy SR on held-out seen tasks (%)")
     table.add_column("task type")
     for v in variants:
         table.add_column(v, justify="right")
-    for b in [*TASK_TYPES, "mean"]:
+    for b in [*types, "mean"]:
         cells = []
         for v in variants:
             rows = list(results[v].values()) if b == "mean" else [results[v][b]]
