@@ -117,12 +117,9 @@ def stem(word: str) -> str:
 def split_line(text: str, named: bool, leading: int) -> tuple[int, str, str]:
     """(words in its name, the line without its bearing, its bearing): "apple 1 ahead left 3 face ahead level hot
     at counter 1" -> (2, "apple 1 hot at counter 1", "ahead left 3 face ahead level"). The bearing is the first
-    `leading` words after the name. A candidate (not `named`), and a line without a name that is longer than a
-    bearing (navigation's "you are in the bathroom by the toilet"), have no bearing to split off: they keep all
-    their words, flagged by the instruction, and their first ones by position. A short line without a name
-    ("hand empty looking level") is read by position alone."""
+    `leading` words after the name; a candidate (not `named`) keeps all its words and its first ones by position."""
     words = text.split()
-    n = len(line_name(text).split()) if named else 0
-    if not named or (n == 0 and len(words) > leading):
+    if not named:
         return 0, text, " ".join(words[:leading])
+    n = len(line_name(text).split())
     return n, " ".join(words[:n] + words[n + leading:]), " ".join(words[n: n + leading])
