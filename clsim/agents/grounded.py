@@ -229,8 +229,6 @@ class GroundedPolicy(ActByScores, nn.Module):
                              in bindings(bare[b][: len(line_slots[b])], tuple(options))]
         binding, mention = _scatter((2, len(candidates), width, slots.shape[1]), bound_to)  # each [B, K, L]
         cands = torch.cat([torch.zeros(1, flat.shape[1]), flat])[cand_rows]  # [B, K, H]
-        has_bound = binding.sum(-1, keepdim=True)
-        bound = binding @ line_states + (1 - has_bound) * self.unbound
 
         query = self.query(cands) + self.context_query(summary).unsqueeze(1)
         attn = query @ self.key(states).transpose(1, 2) / math.sqrt(c.hidden)
@@ -238,7 +236,9 @@ class GroundedPolicy(ActByScores, nn.Module):
         read = attn @ self.value(states)
         s = summary.unsqueeze(1).expand_as(cands)
         if c.pointer:  # given a target, what an action does to it is scored in the pointer's terms below
-            bound = torch.zeros_like(bound)
+            bound = torch.zeros_like(cands)
+        else:  # the states of the lines each candidate names, or a learned vector for one that names none
+            bound = binding @ line_states + (1 - binding.sum(-1, keepdim=True)) * self.unbound
         base = self.score_head(torch.cat([cands, cands * s, cands * read, bound, cands * bound], -1)).squeeze(-1)
         base = base.masked_fill(~valid, NEG_INF)
         if not c.pointer:
