@@ -8,7 +8,8 @@ directly (``--learner mylab.replay:MyReplay``) or install a package that declare
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+import inspect
+from collections.abc import Iterable, Mapping
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -32,7 +33,8 @@ def plugin_names(group: str) -> list[str]:
     return list(plugin_entries(group))
 
 
-def resolve(name: str, builtins: dict[str, type], group: str, kind: str, protocol: Iterable[str]) -> type:
+def resolve(name: str, builtins: dict[str, type], group: str, kind: str, protocol: Protocol | Iterable[str]
+            ) -> type:
     """A built-in class by name, else a plug-in that keeps `protocol`; unknown names list what there is."""
     if name in builtins:
         return builtins[name]
@@ -67,12 +69,39 @@ def load_class(name: str, group: str) -> type:
         raise PluginError(f"cannot load plug-in {name!r} ({found[0].value}): {error}") from error
 
 
-def check_protocol(cls: type, name: str, kind: str, methods: Iterable[str]) -> None:
-    """Raise naming the plug-in and every method it lacks."""
-    missing = [m for m in methods if not callable(getattr(cls, m, None))]
+Protocol = Mapping[str, str]  # method -> how clsim calls it on an instance, e.g. "act(observations, greedy=True)"
+
+
+def _call_fits(method: Any, call: str) -> bool:
+    """Whether `method` (looked up on the class) accepts the call written in `call`: its positional arguments by
+    name, ``name=value`` ones as keywords."""
+    try:
+        signature = inspect.signature(method)
+    except (TypeError, ValueError):  # a builtin without a signature: nothing to check
+        return True
+    inside = call[call.index("(") + 1: call.rindex(")")]
+    arguments = [a.strip() for a in inside.split(",") if a.strip()]
+    positional = [a for a in arguments if "=" not in a]
+    keywords = {a.split("=")[0].strip(): None for a in arguments if "=" in a}
+    try:
+        signature.bind(None, *positional, **keywords)  # None stands for self
+    except TypeError:
+        return False
+    return True
+
+
+def check_protocol(cls: type, name: str, kind: str, methods: Protocol | Iterable[str]) -> None:
+    """Raise naming the plug-in, every method it lacks and every one clsim cannot call as it does."""
+    calls = dict(methods) if isinstance(methods, Mapping) else {m: f"{m}()" for m in methods}
+    missing = [m for m in calls if not callable(getattr(cls, m, None))]
+    wrong = [call for m, call in calls.items() if m not in missing and isinstance(methods, Mapping)
+             and not _call_fits(getattr(cls, m), call)]
+    where = f"plug-in {kind} {name!r} ({cls.__module__}.{cls.__qualname__})"
     if missing:
-        raise PluginError(f"plug-in {kind} {name!r} ({cls.__module__}.{cls.__qualname__}) lacks "
-                          f"{', '.join(missing)}; a {kind} needs {', '.join(methods)}")
+        raise PluginError(f"{where} lacks {', '.join(missing)}; {kind}s need {', '.join(calls.values())}")
+    if wrong:
+        raise PluginError(f"{where} cannot be called as {', '.join(wrong)}; {kind}s need "
+                          f"{', '.join(calls.values())}")
 
 
 def construct(cls: type, name: str, kind: str, signature: str, *args: Any, **kwargs: Any) -> Any:

@@ -17,7 +17,10 @@ from .pretrained import CausalLMAgent, EncoderAgent
 
 AGENTS: dict[str, type] = {"lm": GroundedPolicy, "lm-text": LMPolicy, "encoder": EncoderAgent, "causal-lm": CausalLMAgent}
 ENTRY_POINTS = "clsim.agents"
-PROTOCOL = ("scores", "act", "state_dict", "load_state_dict", "parameters")
+PROTOCOL = {  # how runs call an agent; checked with signatures before anything is written
+    "scores": "scores(observations)", "act": "act(observations, greedy=True)", "state_dict": "state_dict()",
+    "load_state_dict": "load_state_dict(state)", "parameters": "parameters()", "train": "train()",
+}
 
 
 def agent_names() -> list[str]:

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 LEARNERS: dict[str, type[Learner]] = {}
 ENTRY_POINTS = "clsim.learners"
-PROTOCOL = ("observe", "flush", "state_dict", "load_state_dict")
+PROTOCOL = {"observe": "observe(samples)", "flush": "flush()", "state_dict": "state_dict()",
+            "load_state_dict": "load_state_dict(state)"}
 
 
 def register(cls: type[Learner]) -> type[Learner]:
