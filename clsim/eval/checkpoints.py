@@ -4,24 +4,41 @@ A checkpoint is the pair ``checkpoints/step-<samples>.safetensors`` + ``.pt`` (l
 optimiser, RNG states, stream position, eval records so far), published by atomically rewriting
 ``checkpoints/latest.json``. A run killed at any moment leaves the previous checkpoint or the new
 one, never half of each; older pairs are removed once the pointer has moved.
+
+The ``.pt`` file is read with torch's weights-only unpickler: tensors, plain Python values and the
+record dataclasses registered with :func:`checkpoint_record` (episodes, memory items), nothing that
+could run code, so a crafted run directory cannot execute anything on ``--resume``.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import pickle
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 from safetensors.torch import load as load_tensors
 
+from ..envs.core import Episode, Step, Task
 from .rundir import RunDirectoryError, atomic_write_bytes, atomic_write_json, write_weights
 
 POINTER = "latest.json"
+_RECORDS: list[type] = [Step, Episode, Task]  # classes a checkpoint may hold besides tensors and plain values
+
+R = TypeVar("R", bound=type)
+
+
+def checkpoint_record(cls: R) -> R:
+    """Allow a plain data class (no custom ``__setstate__`` or ``__reduce__``) in learners' checkpoint state; a
+    plug-in learner that stores its own records registers them the same way."""
+    if cls not in _RECORDS:
+        _RECORDS.append(cls)
+    return cls
 
 
 @dataclass
@@ -35,12 +52,16 @@ class Checkpoint:
 
 
 def rng_state() -> dict[str, Any]:
-    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    """Python's, numpy's and torch's global RNG states, numpy's key as a tensor (no numpy objects to unpickle)."""
+    name, key, position, has_gauss, gauss = np.random.get_state()
+    return {"python": random.getstate(), "numpy": (name, torch.from_numpy(key.astype(np.int64)), position, has_gauss,
+                                                   gauss), "torch": torch.get_rng_state()}
 
 
 def restore_rng(state: dict[str, Any]) -> None:
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    name, key, position, has_gauss, gauss = state["numpy"]
+    np.random.set_state((name, np.asarray(key, dtype=np.int64).astype(np.uint32), position, has_gauss, gauss))
     torch.set_rng_state(state["torch"])
 
 
@@ -75,8 +96,12 @@ def load_latest(directory: Path) -> Checkpoint | None:
     try:
         stem = json.loads(pointer.read_text())["stem"]
         weights = load_tensors((directory / f"{stem}.safetensors").read_bytes())
-        rest = torch.load(directory / f"{stem}.pt", weights_only=False)
-    except (OSError, ValueError, KeyError, RuntimeError) as error:
+        with torch.serialization.safe_globals(_RECORDS):
+            rest = torch.load(directory / f"{stem}.pt", weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise RunDirectoryError(f"checkpoint {directory / f'{stem}.pt'} holds objects other than tensors, plain values "
+                                f"and clsim's records, so it is not loaded: {str(error).splitlines()[-1]}") from None
+    except (OSError, ValueError, KeyError, RuntimeError, EOFError) as error:
         raise RunDirectoryError(f"cannot read the checkpoint in {directory}: {error}") from error
     return Checkpoint(samples=rest["samples"], records=rest["records"], elapsed=rest["elapsed"],
                       weights=weights, learner=rest["learner"], rng=rest["rng"])

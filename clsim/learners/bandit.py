@@ -20,12 +20,14 @@ import torch
 
 from ..agents.base import pad_logits
 from ..envs.core import Episode
+from ..eval.checkpoints import checkpoint_record
 from ..interactive.deploy import Interaction
 from ..interactive.user import propagate
 from .base import Learner
 from .registry import register
 
 
+@checkpoint_record
 @dataclass(frozen=True)
 class FeedbackStep:
     observation: dict[str, Any]

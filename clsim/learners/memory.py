@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from ..envs.core import Episode
+from ..eval.checkpoints import checkpoint_record
 
 
 def episode_nbytes(episode: Episode) -> int:
@@ -22,6 +23,7 @@ def tensor_nbytes(tensors: Iterable[torch.Tensor]) -> int:
     return sum(t.numel() * t.element_size() for t in tensors)
 
 
+@checkpoint_record
 @dataclass
 class MemoryItem:
     """An episode and, for logit-replay learners, its stored per-step logits ``[T, K]``.
