@@ -63,11 +63,9 @@ def plan(base: RunConfig, learners: Iterable[str], orders: Iterable[int], seeds:
     return jobs
 
 
-def run_job(config: dict[str, Any], out: str, threads: int) -> str:
-    """Run, resume or keep one job's run directory; returns what was done. Runs in a worker process."""
-    import torch
-
-    torch.set_num_threads(threads)
+def run_job(config: dict[str, Any], out: str) -> str:
+    """Run, resume or keep one job's run directory (on the config's thread count); returns what was done. Runs in
+    a worker process."""
     path, wanted = Path(out), RunConfig.from_dict(config)
     if (path / "config.json").exists():
         if RunConfig.from_dict(RunDirectory.read_config(path)).to_dict() != wanted.to_dict():
@@ -81,7 +79,7 @@ def run_job(config: dict[str, Any], out: str, threads: int) -> str:
 
 
 class Executor(Protocol):
-    def map(self, jobs: list[Job], threads: int, on_done: Callable[[JobResult], None]) -> list[JobResult]: ...
+    def map(self, jobs: list[Job], on_done: Callable[[JobResult], None]) -> list[JobResult]: ...
 
 
 def _result(job: Job, work: Callable[[], str]) -> JobResult:
@@ -94,16 +92,17 @@ def _result(job: Job, work: Callable[[], str]) -> JobResult:
 class LocalExecutor:
     """Runs jobs one after another in this process."""
 
-    def map(self, jobs: list[Job], threads: int, on_done: Callable[[JobResult], None]) -> list[JobResult]:
+    def map(self, jobs: list[Job], on_done: Callable[[JobResult], None]) -> list[JobResult]:
         results = []
         for job in jobs:
-            results.append(_result(job, lambda job=job: run_job(job.config.to_dict(), str(job.out), threads)))
+            results.append(_result(job, lambda job=job: run_job(job.config.to_dict(), str(job.out))))
             on_done(results[-1])
         return results
 
 
 class RayExecutor:
-    """Runs each job as a Ray task with `threads` CPUs, on a local Ray instance or the cluster at `address`."""
+    """Runs each job as a Ray task with as many CPUs as its config has threads, on a local Ray instance or the
+    cluster at `address`."""
 
     def __init__(self, address: str | None = None, num_cpus: int | None = None) -> None:
         try:
@@ -113,15 +112,16 @@ class RayExecutor:
         self.ray = ray
         self.address, self.num_cpus = address, num_cpus
 
-    def map(self, jobs: list[Job], threads: int, on_done: Callable[[JobResult], None]) -> list[JobResult]:
+    def map(self, jobs: list[Job], on_done: Callable[[JobResult], None]) -> list[JobResult]:
         ray = self.ray
         started_here = not ray.is_initialized()
         if started_here:
             ray.init(address=self.address, num_cpus=None if self.address else self.num_cpus,
                      include_dashboard=False, log_to_driver=False, configure_logging=False)
         try:
-            task = ray.remote(num_cpus=threads, max_retries=0)(run_job)
-            pending = {task.remote(job.config.to_dict(), str(job.out.resolve()), threads): i
+            task = ray.remote(max_retries=0)(run_job)
+            pending = {task.options(num_cpus=job.config.threads or 1).remote(job.config.to_dict(),
+                                                                              str(job.out.resolve())): i
                        for i, job in enumerate(jobs)}
             results: dict[int, JobResult] = {}
             while pending:

@@ -10,7 +10,7 @@ import random
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,10 @@ from .eval.rundir import RunDirectory
 from .eval.summary import SPLITS, add_forward_transfer, plot_run, score_keys, summarise
 from .learners import Learner, LearnerConfig, get_learner
 from .plugins import construct
+from .provenance import provenance
 from .streams import Blurry, Setup, Stream, get_setup
 from .streams.setups import is_setup_file, read_setup_file, setup_world
-from .streams.stream import read_jsonl
+from .streams.stream import content_sha256, read_jsonl
 
 
 @dataclass
@@ -47,12 +48,16 @@ class RunConfig:
     per_segment: int = 80  # stream samples per segment: more distinct demonstrations beat more repeats of fewer
     blurry: str | None = None  # "N-M" i-Blurry or "si-N-M" Si-Blurry (percent disjoint labels, percent minor
     # samples); None: disjoint
-    stream_file: str | None = None  # a JSONL stream (clsim stream --out) to learn from instead of generating one
+    stream_file: str | None = None  # a JSONL stream (clsim stream --out) to learn from instead of generating one,
+    # stored as an absolute path with the sha256 of its content: a run never trains on a file that changed
+    stream_sha256: str | None = None
     eval_every: int = 40  # samples between eval points (segment ends are eval points too)
     eval_episodes: int = 30  # tasks per segment and split in each eval suite: one task moves a score by 3.3 points
     max_steps: int = 60  # per evaluation episode
     checkpoint_every: int = 80  # samples between resumable checkpoints (0: none but the final weights)
     random_baseline: bool = True
+    threads: int | None = None  # CPU threads of torch; None: this machine's default, recorded when the run starts.
+    # The count changes the numbers (reductions split differently), so a resumed run uses the run's own.
     learner_config: LearnerConfig = field(default_factory=LearnerConfig)
     policy_config: LMPolicyConfig = field(default_factory=LMPolicyConfig)
     agent_options: dict[str, Any] = field(default_factory=dict)  # the agent's config fields (--agent-option)
@@ -63,6 +68,10 @@ class RunConfig:
             self.setup_definition = read_setup_file(Path(self.setup))
         if self.world is None:
             self.world = setup_world(self.setup) or "household"
+        if self.stream_file is not None and self.stream_sha256 is None:
+            path = Path(self.stream_file).expanduser().resolve()
+            self.stream_file = str(path)
+            self.stream_sha256 = content_sha256(path) if path.is_file() else None  # validate() names a missing file
 
     def run_name(self) -> str:
         """``<setup>-<learner>-o<order>-s<seed>``, with a plug-in's class name and a setup file's stem."""
@@ -86,14 +95,28 @@ class RunConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.blurry is not None:
+            if self.stream_file is not None:
+                raise ValueError(f"blurry {self.blurry!r} and a stream file both decide which sample comes when; "
+                                 "a stream file is learned as written: drop --blurry, or write a blurry stream with "
+                                 "clsim stream --blurry")
             Blurry.parse(self.blurry)
+        if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
+            raise ValueError(f"threads must be an integer >= 1, got {self.threads!r}")
         if self.stream_file is not None:
-            read_jsonl(Path(self.stream_file), self.world, self.get_setup())
+            path = Path(self.stream_file)
+            read_jsonl(path, self.world, self.get_setup())
+            if self.stream_sha256 is not None and content_sha256(path) != self.stream_sha256:
+                raise ValueError(f"stream file {path} changed since this run started (sha256 {self.stream_sha256[:12]}… "
+                                 f"then, {content_sha256(path)[:12]}… now); restore it, or train a new run on it")
         if self.checkpoint_every < 0:
             raise ValueError(f"checkpoint_every must be >= 0, got {self.checkpoint_every}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def pinned(self) -> RunConfig:
+        """This config with what the machine would otherwise decide written in: the thread count."""
+        return replace(self, threads=self.threads or torch.get_num_threads())
 
     def stream_length(self) -> int:
         """Samples in the run's stream, without generating it: every segment deals `per_segment` samples
@@ -217,16 +240,17 @@ def run_experiment(config: RunConfig, out: Path,
     Same config, same numbers: torch's deterministic algorithms are on for the run, since
     multi-threaded CPU gather/embedding backward passes otherwise accumulate in varying order.
     """
+    config = config.pinned()
     config.validate()
     RunDirectory.check_new(out)
-    return deterministic(lambda: _run(config, out, None, on_sample, on_eval))
+    return deterministic(lambda: _run(config, out, None, on_sample, on_eval), config.threads)
 
 
 def resume_experiment(out: Path, on_sample: Callable[[int], None] | None = None,
                       on_eval: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Continue the unfinished run in `out` from its latest checkpoint, to the numbers it would have had."""
     run, config = _open_unfinished(out)
-    return deterministic(lambda: _run(config, out, run, on_sample, on_eval))
+    return deterministic(lambda: _run(config, out, run, on_sample, on_eval), config.threads)
 
 
 def resume_plan(out: Path) -> tuple[RunConfig, int]:
@@ -237,18 +261,27 @@ def resume_plan(out: Path) -> tuple[RunConfig, int]:
 
 def _open_unfinished(out: Path) -> tuple[RunDirectory, RunConfig]:
     run, saved = RunDirectory.open(out)
-    config = RunConfig.from_dict(saved)
+    config = RunConfig.from_dict(saved).pinned()
     config.validate()
+    stored, rebuilt = saved.get("segments"), list(config.stream().segments)
+    if stored is not None and list(stored) != rebuilt:
+        raise ValueError(f"{out} learned its segments in the order {', '.join(map(str, stored))}, but its config "
+                         f"now gives {', '.join(rebuilt)}, so it cannot be resumed to the same numbers; start it "
+                         "again")
     return run, config
 
 
-def deterministic(job: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    previous = torch.are_deterministic_algorithms_enabled()
+
+def deterministic(job: Callable[[], dict[str, Any]], threads: int) -> dict[str, Any]:
+    """`job` with torch's deterministic algorithms on `threads` threads, the caller's settings restored after."""
+    previous = torch.are_deterministic_algorithms_enabled(), torch.get_num_threads()
     torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(threads)
     try:
         return job()
     finally:
-        torch.use_deterministic_algorithms(previous)
+        torch.use_deterministic_algorithms(previous[0])
+        torch.set_num_threads(previous[1])
 
 
 def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: Callable[[int], None] | None,
@@ -268,7 +301,7 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
                         agent, config.learner_config, seed=config.seed)
     if resumed is None:
         run = RunDirectory.create(out, {**config.to_dict(), "agent_spec": agent_spec(agent, config.agent),
-                                        "segments": list(stream.segments)})
+                                        "segments": list(stream.segments), "provenance": provenance()})
         start, earlier = 0, 0.0
     else:
         run = resumed

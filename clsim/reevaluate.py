@@ -21,11 +21,17 @@ from .eval.summary import SPLITS, score_keys
 from .experiment import RunConfig, evaluate
 
 
-def evaluate_run(path: Path, episodes: int, max_steps: int | None = None) -> dict[str, Any]:
-    """Scores per segment and split, and their means, of the run's final weights; saved as eval-<episodes>.json."""
+def evaluate_run(path: Path, episodes: int, max_steps: int | None = None, force: bool = False) -> dict[str, Any]:
+    """Scores per segment and split, and their means, of the run's final weights; saved as eval-<episodes>.json,
+    which must not exist yet unless `force`."""
     path = Path(path)
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
+    if max_steps is not None and max_steps < 1:
+        raise ValueError(f"max_steps must be >= 1, got {max_steps} (leave it out to use the run's own)")
+    if (path / f"eval-{episodes}.json").exists() and not force:
+        raise RunDirectoryError(f"{path / f'eval-{episodes}.json'} exists; pass --force to replace it, or choose "
+                                "another --episodes")
     weights = path / "checkpoints" / "final.safetensors"
     if not (path / "config.json").is_file() or not weights.is_file():
         raise RunDirectoryError(f"{path} is not a finished clsim run (needs config.json and "

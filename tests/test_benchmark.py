@@ -68,7 +68,7 @@ def test_a_ray_sweep_gives_the_local_sweeps_numbers(tmp_path):
     (["--seeds", "x"], "seeds must be numbers or ranges"),
     (["--executor", "slurm"], "unknown executor 'slurm'; choose local or ray"),
     (["--address", "10.0.0.1:6379"], "--address is for the ray executor"),
-    (["--threads", "0"], "threads must be >= 1, got 0"),
+    (["--threads", "0"], "threads must be an integer >= 1, got 0"),
 ])
 def test_bad_sweeps_exit_2_before_running_anything(tmp_path, extra, message):
     result = sweep(tmp_path / "b", *extra)

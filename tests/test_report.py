@@ -67,7 +67,7 @@ def test_report_refuses_what_is_not_a_finished_run(tmp_path):
     (unfinished / "config.json").write_text("{}")
     result = CliRunner().invoke(app, ["report", str(unfinished), "--out", str(tmp_path / "report")])
     assert result.exit_code == 2
-    assert "is not a finished clsim run (missing summary.json)" in text(result)
+    assert "is unfinished (no summary.json); left out" in text(result) and "no finished run to report" in text(result)
     assert not (tmp_path / "report").exists()
 
 
@@ -85,7 +85,7 @@ def test_eval_scores_the_final_weights_on_larger_suites_without_touching_the_run
     assert saved["mean"]["seen/sr"] == sum(sr) / 4
     assert all(v in (0.0, 1 / 3, 2 / 3, 1.0) for v in sr), "3 tasks per suite"
     assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file() and p.name != "eval-3.json"} == before
-    assert CliRunner().invoke(app, ["eval", str(run), "--episodes", "3"]).exit_code == 0
+    assert CliRunner().invoke(app, ["eval", str(run), "--episodes", "3", "--force"]).exit_code == 0
     assert json.loads((run / "eval-3.json").read_text()) == saved, "same weights, same suites, same numbers"
 
 

@@ -22,7 +22,7 @@ from ..agents.registry import AGENTS, agent_config_class, agent_names
 from ..agents.registry import ENTRY_POINTS as AGENT_PLUGINS
 from ..benchmark import JobResult, make_executor, parse_numbers, plan
 from ..envs import family_names, get_family
-from ..eval.report import read_run, write_report
+from ..eval.report import read_run, select_runs, write_report
 from ..eval.rundir import RunDirectory, unused_path
 from ..experiment import RunConfig, resume_experiment, resume_plan, run_experiment
 from ..interactive.experiment import FeedbackRunConfig, run_feedback
@@ -74,17 +74,20 @@ LearnerOptionOption = Annotated[list[str] | None, typer.Option(
 BaselineOption = Annotated[bool, typer.Option(help="Also score a random agent on the final suites.")]
 CheckpointEveryOption = Annotated[int, typer.Option(help="Samples between resumable checkpoints (0: final weights "
                                                          "only).")]
+ThreadsHelp = "; the count changes the numbers, so it is recorded in config.json"
 
 
 def run_config(*, world: str | None, setup: str, learner: str, agent: str, order: int, seed: int, blurry: str | None,
                per_segment: int, eval_every: int, eval_episodes: int, max_steps: int, online_iter: float,
                memory_size: int, learner_option: list[str] | None, baseline: bool, checkpoint_every: int,
-               agent_option: list[str] | None = None, stream: Path | None = None) -> RunConfig:
+               agent_option: list[str] | None = None, stream: Path | None = None,
+               threads: int | None = None) -> RunConfig:
     """A checked RunConfig from command-line values (ValueError naming the bad one)."""
     config = RunConfig(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
                        blurry=blurry, stream_file=str(stream) if stream is not None else None,
                        per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
                        max_steps=max_steps, random_baseline=baseline, checkpoint_every=checkpoint_every,
+                       threads=threads,
                        learner_config=LearnerConfig(**{"online_iter": online_iter, "memory_size": memory_size,
                                                        **parse_options(learner_option or [], LearnerConfig, "learner")}),
                        agent_options=parse_options(agent_option or [], agent_config_class(agent), "agent")
@@ -118,6 +121,8 @@ def train(
     agent_option: AgentOptionOption = None,
     baseline: BaselineOption = True,
     checkpoint_every: CheckpointEveryOption = RunConfig.checkpoint_every,
+    threads: Annotated[int | None, typer.Option(help="CPU threads of torch (default: torch's default on this "
+                                                     f"machine){ThreadsHelp}.")] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue this unfinished run from its latest checkpoint, "
                                                      "with its own settings (the options above are ignored).")]
         = None,
@@ -132,7 +137,7 @@ def train(
                                 blurry=blurry, stream=stream, per_segment=per_segment, eval_every=eval_every,
                                 eval_episodes=eval_episodes, max_steps=max_steps, online_iter=online_iter,
                                 memory_size=memory_size, learner_option=learner_option, baseline=baseline,
-                                checkpoint_every=checkpoint_every, agent_option=agent_option)
+                                checkpoint_every=checkpoint_every, agent_option=agent_option, threads=threads)
             target = out if out is not None else unused_path(Path("runs") / config.run_name())
             RunDirectory.check_new(target)
             start = 0
@@ -226,10 +231,11 @@ def eval_(
     episodes: Annotated[int, typer.Option(help="Tasks per segment and split (the run's own suites are smaller).")]
         = 50,
     max_steps: Annotated[int | None, typer.Option(help="Step limit per episode (default: the run's).")] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing eval-<episodes>.json.")] = False,
 ) -> None:
     """Score a finished run's final weights on larger eval suites; writes RUN/eval-<episodes>.json."""
     try:
-        result = evaluate_run(run, episodes, max_steps)
+        result = evaluate_run(run, episodes, max_steps, force)
     except ValueError as error:  # RunDirectoryError included
         fail(str(error))
     except OSError as error:  # eval-N.json is written atomically: the run's own files are untouched
@@ -255,7 +261,14 @@ def report(
 ) -> None:
     """Compare runs: mean ± 95 % CI per setup and learner over seeds and orders, and paired differences."""
     try:
-        rows = [read_run(path) for path in runs]
+        selection = select_runs(runs)
+        for path in selection.repeated:
+            errors.print(f"[yellow]warning:[/] {path} names a run given before; it is counted once")
+        for path in selection.unfinished:
+            errors.print(f"[yellow]warning:[/] {path} is unfinished (no summary.json); left out of the report")
+        rows = selection.rows
+        if not rows:
+            raise ValueError("no finished run to report")
         groups = write_report(rows, out)
     except ValueError as error:  # RunDirectoryError included
         fail(str(error))
@@ -347,7 +360,7 @@ def benchmark(
     address: Annotated[str | None, typer.Option(help="Ray cluster address (default: start Ray on this "
                                                      "machine).")] = None,
     threads: Annotated[int, typer.Option(help="CPU threads (and Ray CPUs) per run; fixed, so numbers do not "
-                                              "depend on where a run ran.")] = 1,
+                                              f"depend on where a run ran{ThreadsHelp}.")] = 1,
     out: Annotated[Path, typer.Option(help="Sweep directory: runs/ and report/ go here; running the same sweep "
                                            "again keeps finished runs and resumes unfinished ones.")]
         = Path("benchmark"),
@@ -367,16 +380,18 @@ def benchmark(
 ) -> None:
     """Run every (learner, order, seed), here or on Ray, then write one report comparing them."""
     try:
-        if threads < 1:
-            raise ValueError(f"threads must be >= 1, got {threads}")
         names = [name.strip() for name in learners.split(",") if name.strip()]
         if not names:
             raise ValueError("--learners names no learner")
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"--learners names {', '.join(twice)} more than once; each learner runs once per order "
+                             "and seed")
         base = run_config(world=world, setup=setup, learner=names[0], agent=agent, order=1, seed=0, blurry=blurry,
                           per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
                           max_steps=max_steps, online_iter=online_iter, memory_size=memory_size,
                           learner_option=learner_option, baseline=baseline, checkpoint_every=checkpoint_every,
-                          agent_option=agent_option)
+                          agent_option=agent_option, threads=threads)
         jobs = plan(base, names, parse_numbers(orders, "orders"), parse_numbers(seeds, "seeds"), out / "runs")
         runner = make_executor(executor, address)
     except ValueError as error:
@@ -394,7 +409,7 @@ def benchmark(
             progress.console.print(f"  [{style}]{result.status:8s}[/] {result.job.name}"
                                    + (f": {result.error.splitlines()[0]}" if result.error else ""))
 
-        results = runner.map(jobs, threads, on_done)
+        results = runner.map(jobs, on_done)
     finished = [r.job.out for r in results if r.status != "failed"]
     if finished:
         try:

@@ -83,6 +83,32 @@ def read_run(path: Path) -> RunRow:
         raise RunDirectoryError(f"cannot read the run in {path}: {error!r}") from error
 
 
+@dataclass
+class RunSelection:
+    """What `select_runs` made of the paths given to a report: each finished run once, and what it left out."""
+
+    rows: list[RunRow]
+    repeated: list[Path]  # paths naming a run already selected (runs/a and ./runs/a)
+    unfinished: list[Path]  # run directories without summary.json (killed or still running)
+
+
+def select_runs(paths: list[Path]) -> RunSelection:
+    """The finished runs among `paths`, each counted once however it is spelt; unfinished run directories are set
+    aside (a report of ``runs/*`` while some still run), anything that is no run is an error."""
+    rows, repeated, unfinished, seen = [], [], [], set()
+    for path in paths:
+        key = Path(path).resolve()
+        if key in seen:
+            repeated.append(Path(path))
+            continue
+        seen.add(key)
+        if (Path(path) / "config.json").is_file() and not (Path(path) / "summary.json").exists():
+            unfinished.append(Path(path))
+            continue
+        rows.append(read_run(path))
+    return RunSelection(rows, repeated, unfinished)
+
+
 # Student's t quantile t_{0.975, df} for df = 1..30; past 30 the normal 1.96 is within 2 %.
 _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
          2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)

@@ -76,7 +76,7 @@ def run_feedback(config: FeedbackRunConfig, out: Path,
                  on_round: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     config.validate()
     RunDirectory.check_new(out)
-    return deterministic(lambda: _run(config, out, on_round))
+    return deterministic(lambda: _run(config, out, on_round), torch.get_num_threads())
 
 
 def _run(config: FeedbackRunConfig, out: Path, on_round: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:

@@ -148,7 +148,8 @@ def get_setup(name: str, definition: Mapping[str, Any] | None = None) -> Setup:
 
 
 def read_setup_file(path: Path) -> dict[str, Any]:
-    """The raw content of a YAML or JSON setup file (checked by `setup_from_definition`)."""
+    """The content of a YAML or JSON setup file, order 1 written out if the file leaves it to the segments' order
+    (checked by `setup_from_definition`)."""
     try:
         text = path.read_text()
     except OSError as error:
@@ -159,6 +160,9 @@ def read_setup_file(path: Path) -> dict[str, Any]:
         raise ValueError(f"setup file {path} is not valid {path.suffix[1:].upper()}: {error}") from None
     if not isinstance(content, dict):
         raise ValueError(f"setup file {path} must hold a mapping with 'segments', got {type(content).__name__}")
+    if content.get("orders") is None and isinstance(content.get("segments"), Mapping):
+        # Order 1 is the file's segment order; written out, it survives storage with sorted keys (config.json).
+        content["orders"] = [[str(name) for name in content["segments"]]]
     return content
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from collections.abc import Iterator
@@ -113,6 +114,14 @@ def write_jsonl(stream: Stream, path: Path) -> None:
     """One line per sample, in stream order: its period (segment) and its task (replayable from the fields alone)."""
     lines = [json.dumps({"segment": segment, "task": task.to_dict()}, sort_keys=True) for segment, task in stream.tasks]
     atomic_write_bytes(Path(path), ("\n".join(lines) + "\n").encode())
+
+
+def content_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes (a stream file's identity, stored with runs that learn from it)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as error:
+        raise ValueError(f"cannot read stream file {path}: {error.strerror or error}") from error
 
 
 def read_jsonl(path: Path, family: str, setup: Setup) -> tuple[tuple[tuple[str, ...], ...], list[tuple[str, Task]]]:

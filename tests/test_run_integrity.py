@@ -1,0 +1,207 @@
+"""Nothing silently wrong: what a run stores lets it be resumed and re-read exactly, or refused with a reason."""
+
+import json
+import os
+import pickle
+import shutil
+import subprocess
+
+import pytest
+import torch
+from test_cli import TINY, text
+from typer.testing import CliRunner
+
+from clsim.cli.app import app
+from clsim.experiment import RunConfig
+
+# Segments deliberately not in alphabetical order, and no `orders:`: order 1 is the file's.
+SETUP = ("name: out-of-order\nsegments:\n  zebra: {environment: kitchen, behavior: pick_heat_then_place_in_recep}\n"
+         "  apple: {environment: kitchen, behavior: pick_cool_then_place_in_recep}\n")
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def tiny_train(out, *extra: str):
+    return invoke("train", "--setup", "environment-il", "--out", str(out), *TINY, *extra)
+
+
+def unfinish(run) -> None:
+    """Turn a finished run into one killed after its last checkpoint (what resume picks up)."""
+    (run / "summary.json").unlink()
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    run = tmp_path_factory.mktemp("runs") / "a"
+    result = tiny_train(run, "--learner", "er")
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def test_a_setup_file_keeps_its_segment_order_through_config_json(tmp_path):
+    setup = tmp_path / "mine.yaml"
+    setup.write_text(SETUP)
+    result = invoke("train", "--setup", str(setup), "--learner", "er", "--out", str(tmp_path / "run"), *TINY,
+                    "--checkpoint-every", "2")
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["segments"] == ["zebra", "apple"]
+    assert RunConfig.from_dict(saved).stream().segments == ("zebra", "apple"), "what --resume rebuilds"
+
+    # A run whose config.json lost the order (stored sorted, without orders) is refused, not resumed reordered.
+    del saved["setup_definition"]["orders"]
+    (tmp_path / "run" / "config.json").write_text(json.dumps(saved, sort_keys=True))
+    unfinish(tmp_path / "run")
+    resumed = invoke("train", "--resume", str(tmp_path / "run"))
+    assert resumed.exit_code == 2
+    assert "learned its segments in the order zebra, apple, but its config now gives apple, zebra" in text(resumed)
+
+
+def test_a_stream_file_is_stored_by_absolute_path_and_content_hash(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert invoke("stream", "--setup", "environment-il", "--per-segment", "2", "--out", "s.jsonl").exit_code == 0
+    result = tiny_train("run", "--stream", "s.jsonl")
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["stream_file"] == str(tmp_path / "s.jsonl") and len(saved["stream_sha256"]) == 64
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the run still finds its stream
+    assert invoke("eval", str(tmp_path / "run"), "--episodes", "1").exit_code == 0
+
+    lines = (tmp_path / "s.jsonl").read_text().splitlines()
+    (tmp_path / "s.jsonl").write_text("\n".join(lines[1:] + lines[:1]) + "\n")  # same samples, another order
+    changed = invoke("eval", str(tmp_path / "run"), "--episodes", "2")
+    assert changed.exit_code == 2 and "changed since this run started" in text(changed)
+    assert not (tmp_path / "run" / "eval-2.json").exists()
+
+
+def test_threads_and_provenance_are_recorded(tmp_path):
+    result = tiny_train(tmp_path / "run", "--threads", "1")
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["threads"] == 1
+    assert saved["provenance"]["torch"] == torch.__version__
+    assert {"clsim", "git_commit", "python", "platform"} <= set(saved["provenance"])
+    for value in ("0", "-2"):
+        bad = tiny_train(tmp_path / "bad", "--threads", value)
+        assert bad.exit_code == 2 and f"threads must be an integer >= 1, got {value}" in text(bad)
+    assert not (tmp_path / "bad").exists()
+
+
+def test_a_run_without_threads_records_the_count_it_ran_on(tmp_path):
+    result = tiny_train(tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["threads"] == torch.get_num_threads()
+
+
+def test_report_counts_a_run_once_however_it_is_named(finished, tmp_path, monkeypatch):
+    monkeypatch.chdir(finished.parent)
+    result = invoke("report", str(finished), "a", "./a", "--out", str(tmp_path / "report"))
+    assert result.exit_code == 0, result.output
+    assert "1 run(s)" in text(result) and "names a run given before; it is counted once" in text(result)
+    rows = (tmp_path / "report" / "runs.csv").read_text().strip().splitlines()
+    assert len(rows) == 2  # header + one run
+
+
+def test_report_leaves_out_unfinished_runs_with_a_warning(finished, tmp_path):
+    unfinished = tmp_path / "b"
+    shutil.copytree(finished, unfinished)
+    unfinish(unfinished)
+    result = invoke("report", str(finished), str(unfinished), "--out", str(tmp_path / "report"))
+    assert result.exit_code == 0, result.output
+    assert f"{unfinished} is unfinished (no summary.json); left out of the report" in text(result)
+    only = invoke("report", str(unfinished), "--out", str(tmp_path / "report2"))
+    assert only.exit_code == 2 and "no finished run to report" in text(only)
+
+
+def test_a_learner_named_twice_in_a_benchmark_is_refused(tmp_path):
+    result = invoke("benchmark", "--learners", "finetune,er,finetune", "--out", str(tmp_path / "b"))
+    assert result.exit_code == 2 and "--learners names finetune more than once" in text(result)
+    assert not (tmp_path / "b").exists()
+
+
+def test_conflicting_or_invalid_options_are_refused(tmp_path, finished):
+    assert invoke("stream", "--setup", "environment-il", "--per-segment", "2",
+                  "--out", str(tmp_path / "s.jsonl")).exit_code == 0
+    both = tiny_train(tmp_path / "run", "--stream", str(tmp_path / "s.jsonl"), "--blurry", "10-10")
+    assert both.exit_code == 2 and "blurry '10-10' and a stream file both decide" in text(both)
+    assert not (tmp_path / "run").exists()
+    zero = invoke("eval", str(finished), "--max-steps", "0")
+    assert zero.exit_code == 2 and "max_steps must be >= 1, got 0" in text(zero)
+
+
+def test_eval_refuses_to_replace_an_earlier_result_without_force(finished):
+    assert invoke("eval", str(finished), "--episodes", "1").exit_code == 0
+    earlier = (finished / "eval-1.json").read_bytes()
+    again = invoke("eval", str(finished), "--episodes", "1")
+    assert again.exit_code == 2 and "eval-1.json exists; pass --force" in text(again)
+    assert (finished / "eval-1.json").read_bytes() == earlier
+    assert invoke("eval", str(finished), "--episodes", "1", "--force").exit_code == 0
+
+
+class NoTrain:
+    """An agent with every method but ``train``."""
+
+    def __init__(self, vocabulary, seed=0):
+        self.weight = torch.nn.Parameter(torch.zeros(1))
+
+    def scores(self, observations):
+        return [self.weight.expand(len(o["candidates"])) for o in observations]
+
+    def act(self, observations, greedy=True):
+        return [0 for _ in observations]
+
+    def state_dict(self):
+        return {"weight": self.weight}
+
+    def load_state_dict(self, state):
+        pass
+
+    def parameters(self):
+        return [self.weight]
+
+
+class ScoresTakeNothing(NoTrain):
+    def train(self, mode=True):
+        return self
+
+    def scores(self):  # not how clsim calls it
+        return []
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("test_run_integrity:NoTrain", "lacks train; agents need scores(observations), act(observations, "
+                                   "greedy=True), state_dict(), load_state_dict(state), parameters(), train()"),
+    ("test_run_integrity:ScoresTakeNothing", "cannot be called as scores(observations)"),
+])
+def test_an_agent_plug_in_is_checked_with_signatures_before_anything_is_written(tmp_path, spec, message):
+    result = tiny_train(tmp_path / "run", "--agent", spec)
+    assert result.exit_code == 2 and message in text(result), result.output
+    assert not (tmp_path / "run").exists()
+
+
+class Payload:
+    """Pickles to a call that creates a file: what a crafted checkpoint would do on load."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (subprocess.call, (["touch", str(self.marker)],))
+
+
+def test_a_crafted_checkpoint_runs_no_code_on_resume(tmp_path):
+    result = tiny_train(tmp_path / "run", "--checkpoint-every", "2")
+    assert result.exit_code == 0, result.output
+    run = tmp_path / "run"
+    unfinish(run)
+    stem = json.loads((run / "checkpoints" / "latest.json").read_text())["stem"]
+    marker = tmp_path / "pwned"
+    (run / "checkpoints" / f"{stem}.pt").write_bytes(pickle.dumps({"learner": Payload(marker)}))
+    resumed = invoke("train", "--resume", str(run))
+    assert resumed.exit_code == 2 and "is not loaded" in text(resumed), resumed.output
+    assert not marker.exists() and not os.path.exists(marker)
