@@ -9,6 +9,7 @@ depend on where it ran.
 from __future__ import annotations
 
 import re
+import socket
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -141,5 +142,22 @@ def make_executor(name: str, address: str | None = None) -> Executor:
             raise ValueError("--address is for the ray executor; the local executor runs here")
         return LocalExecutor()
     if name == "ray":
+        if address is not None:
+            check_reachable(address)
         return RayExecutor(address)
     raise ValueError(f"unknown executor {name!r}; choose local or ray")
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Refuse a Ray address (``HOST:PORT``, ``ray://HOST:PORT`` or ``auto``) where nothing answers, before Ray
+    spends a minute retrying it."""
+    if address == "auto":
+        return
+    host, _, port = address.split("://")[-1].rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--address must be HOST:PORT (or ray://HOST:PORT, or auto), got {address!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise ValueError(f"no Ray cluster answers at {address} ({error.strerror or error}); start one there with "
+                         "`ray start --head`, or leave out --address to start Ray on this machine") from None

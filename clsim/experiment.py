@@ -104,7 +104,13 @@ class RunConfig:
             raise ValueError(f"threads must be an integer >= 1, got {self.threads!r}")
         if self.stream_file is not None:
             path = Path(self.stream_file)
-            read_jsonl(path, self.world, self.get_setup())
+            _, samples = read_jsonl(path, self.world, self.get_setup())
+            family = get_family(self.world)
+            for _, task in samples:
+                try:
+                    family.check_task(task)
+                except ValueError as error:
+                    raise ValueError(f"stream file {path}: {error}") from None
             if self.stream_sha256 is not None and content_sha256(path) != self.stream_sha256:
                 raise ValueError(f"stream file {path} changed since this run started (sha256 {self.stream_sha256[:12]}… "
                                  f"then, {content_sha256(path)[:12]}… now); restore it, or train a new run on it")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -24,3 +25,24 @@ def parse_options(options: Sequence[str], target: type, what: str) -> dict[str, 
         except (ValueError, KeyError):
             raise ValueError(f"{what} option {key} takes a {types[key]}, got {text.strip()!r}") from None
     return values
+
+
+def check_settings(config: Any, minimums: Mapping[str, float], below: Mapping[str, float] | None = None,
+                   divides: tuple[str, str] | None = None) -> None:
+    """Refuse a config whose numbers cannot work: NaN or infinite floats, fields under their `minimums` or not
+    `below` their limits, and (`divides`: (a, b)) b not a multiple of a, e.g. attention heads that do not divide
+    the hidden size."""
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{f.name} must be a finite number, got {value}")
+    for name, low in minimums.items():
+        if getattr(config, name) < low:
+            raise ValueError(f"{name} must be >= {low}, got {getattr(config, name)}")
+    for name, high in (below or {}).items():
+        if getattr(config, name) >= high:
+            raise ValueError(f"{name} must be < {high}, got {getattr(config, name)}")
+    if divides is not None:
+        a, b = divides
+        if getattr(config, b) % getattr(config, a):
+            raise ValueError(f"{b} ({getattr(config, b)}) must be a multiple of {a} ({getattr(config, a)})")

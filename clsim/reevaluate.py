@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from .agents import make_agent
@@ -39,8 +40,8 @@ def evaluate_run(path: Path, episodes: int, max_steps: int | None = None, force:
     config = RunConfig.from_dict(RunDirectory.read_config(path))
     try:
         state = load_file(weights)
-    except (OSError, ValueError) as error:
-        raise RunDirectoryError(f"cannot read the run in {path}: {error}") from error
+    except (OSError, ValueError, SafetensorError) as error:
+        raise RunDirectoryError(f"cannot read the run's final weights {weights} (empty or damaged?): {error}") from None
     config.validate()
     family = get_family(config.world)
     agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed, config.agent_options)

@@ -205,3 +205,67 @@ def test_a_crafted_checkpoint_runs_no_code_on_resume(tmp_path):
     resumed = invoke("train", "--resume", str(run))
     assert resumed.exit_code == 2 and "is not loaded" in text(resumed), resumed.output
     assert not marker.exists() and not os.path.exists(marker)
+
+
+@pytest.fixture
+def checkpointed(tmp_path):
+    """An unfinished run with a checkpoint, as a kill after it leaves one."""
+    result = tiny_train(tmp_path / "run", "--checkpoint-every", "2")
+    assert result.exit_code == 0, result.output
+    unfinish(tmp_path / "run")
+    stem = json.loads((tmp_path / "run" / "checkpoints" / "latest.json").read_text())["stem"]
+    return tmp_path / "run", tmp_path / "run" / "checkpoints" / stem
+
+
+@pytest.mark.parametrize("suffix, content, message", [
+    (".safetensors", b"\x08\x00", "cannot read the checkpoint's weights"),
+    (".pt", b"", "cannot read the checkpoint's state"),
+    (".pt", b"PK\x03\x04 truncated", "cannot read the checkpoint's state"),
+])
+def test_a_damaged_checkpoint_is_named_not_a_traceback(checkpointed, suffix, content, message):
+    run, stem = checkpointed
+    stem.with_suffix(suffix).write_bytes(content)
+    resumed = invoke("train", "--resume", str(run))
+    assert resumed.exit_code == 2 and message in text(resumed), resumed.output
+    assert str(stem.with_suffix(suffix)) in "".join(resumed.output.split()), "the damaged file is named"
+
+
+def test_damaged_final_weights_are_named_by_eval(finished, tmp_path):
+    run = tmp_path / "copy"
+    shutil.copytree(finished, run)
+    (run / "checkpoints" / "final.safetensors").write_bytes(b"")
+    result = invoke("eval", str(run), "--episodes", "3")
+    assert result.exit_code == 2 and "cannot read the run's final weights" in text(result), result.output
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--online-iter", "nan"], "online_iter must be a finite number, got nan"),
+    (["--online-iter", "inf"], "online_iter must be a finite number, got inf"),
+    (["--agent-option", "hidden=0"], "hidden must be >= 1, got 0"),
+    (["--agent-option", "hidden=-1"], "hidden must be >= 1, got -1"),
+    (["--agent-option", "heads=5"], "hidden (64) must be a multiple of heads (5)"),
+    (["--agent", "lm-text", "--agent-option", "dropout=1.5"], "dropout must be < 1.0, got 1.5"),
+])
+def test_values_no_model_can_use_are_refused_before_a_run_directory_exists(tmp_path, option, message):
+    result = tiny_train(tmp_path / "run", *option)
+    assert result.exit_code == 2 and message in text(result), result.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_stream_with_a_scene_that_does_not_exist_is_refused_before_a_run_directory_exists(tmp_path):
+    assert invoke("stream", "--setup", "environment-il", "--per-segment", "2",
+                  "--out", str(tmp_path / "s.jsonl")).exit_code == 0
+    lines = (tmp_path / "s.jsonl").read_text().splitlines()
+    first = json.loads(lines[0])
+    first["task"]["scene"] = f"{first['task']['environment']}-99"
+    (tmp_path / "s.jsonl").write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
+    result = tiny_train(tmp_path / "run", "--stream", str(tmp_path / "s.jsonl"))
+    assert result.exit_code == 2
+    assert f"is not a {first['task']['environment']} layout" in text(result), result.output
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_ray_address_where_nothing_answers_is_named(tmp_path):
+    result = invoke("benchmark", "--executor", "ray", "--address", "127.0.0.1:9", "--out", str(tmp_path / "b"))
+    assert result.exit_code == 2 and "no Ray cluster answers at 127.0.0.1:9" in text(result)
+    assert not (tmp_path / "b").exists()

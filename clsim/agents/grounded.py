@@ -37,6 +37,7 @@ import torch
 from torch import nn
 from transformers import BertConfig, BertModel
 
+from ..options import check_settings
 from .base import NEG_INF, ActByScores, Observation, pad_ids
 from .line_encoder import LineEncoder
 from .lines import bindings, contents, line_flags, line_name, split_line
@@ -58,6 +59,11 @@ class GroundedPolicyConfig:
     pointer: bool = True  # actions scored given the line the summary points at (moves from its bearing)
     bind_candidates: bool = True  # candidates that name lines scored from those lines' states
     match_flags: bool = True  # words and lines flagged by what the instruction names
+
+    def __post_init__(self) -> None:
+        check_settings(self, {"hidden": 1, "layers": 1, "heads": 1, "intermediate": 1, "word_dim": 1,
+                              "max_positions": 1, "max_line_words": 1, "relation_positions": 1, "dropout": 0.0},
+                       below={"dropout": 1.0}, divides=("heads", "hidden"))
 
 
 def _scatter(shape: Sequence[int], entries: list[tuple]) -> torch.Tensor:

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from transformers import BertConfig, BertModel
 
+from ..options import check_settings
 from .base import NEG_INF, ActByScores, Observation, pad_ids
 from .tokenizer import WordTokenizer
 
@@ -34,6 +35,11 @@ class LMPolicyConfig:
     max_positions: int = 128  # instruction words + observation lines
     dropout: float = 0.0  # the stream is seen a few times only; dropout slows learning more than it helps
     max_line_words: int = 16
+
+    def __post_init__(self) -> None:
+        check_settings(self, {"hidden": 1, "layers": 1, "heads": 1, "intermediate": 1, "word_dim": 1, "line_head": 1,
+                              "max_positions": 1, "max_line_words": 1, "dropout": 0.0},
+                       below={"dropout": 1.0}, divides=("heads", "hidden"))
 
 
 def split_lines(text: str) -> list[str]:

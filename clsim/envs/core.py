@@ -123,6 +123,17 @@ def check_render_mode(render_mode: str | None) -> None:
         raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
 
 
+def check_cell(family: WorldFamily, task: Task) -> None:
+    """Raise unless `task` belongs to `family` and its (behavior, environment) is one the family makes."""
+    if task.family != family.name:
+        raise ValueError(f"task {task.id}: a {task.family!r} task, not a {family.name!r} one")
+    if task.behavior not in family.behaviors:
+        raise ValueError(f"task {task.id}: unknown behavior {task.behavior!r}; {family.name} has: "
+                         f"{', '.join(family.behaviors)}")
+    if task.environment not in family.environments or not family.allowed(task.behavior, task.environment):
+        raise ValueError(f"task {task.id}: {family.name} makes no {task.behavior} task in {task.environment!r}")
+
+
 def replay_expert(env: Any, task: Task) -> Demonstration:
     """A demonstration recorded by following ``info["expert_action"]`` in `env` from `task`'s start:
     what the expert saw and chose at every step, as the learner's env will show it."""
@@ -147,6 +158,10 @@ class WorldFamily(Protocol):
     action_classes: tuple[str, ...]  # the verbs of its actions (CAMA's classes)
 
     def allowed(self, behavior: str, environment: str) -> bool: ...
+
+    def check_task(self, task: Task) -> None:
+        """Raise a ValueError naming what is wrong with a task read from a file (its type, place or scene), so
+        a bad stream is refused before a run starts."""
 
     def make_tasks(
         self, behavior: str, environment: str, split: str, count: int, seed: int

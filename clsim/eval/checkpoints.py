@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 
 from ..envs.core import Episode, Step, Task
@@ -95,13 +96,23 @@ def load_latest(directory: Path) -> Checkpoint | None:
         return None
     try:
         stem = json.loads(pointer.read_text())["stem"]
-        weights = load_tensors((directory / f"{stem}.safetensors").read_bytes())
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise RunDirectoryError(f"cannot read {pointer}: {error!r}") from None
+    weights, state = directory / f"{stem}.safetensors", directory / f"{stem}.pt"
+    try:
+        tensors = load_tensors(weights.read_bytes())
+    except (OSError, SafetensorError) as error:
+        raise RunDirectoryError(f"cannot read the checkpoint's weights {weights} (empty or damaged?): {error}") from None
+    try:
         with torch.serialization.safe_globals(_RECORDS):
-            rest = torch.load(directory / f"{stem}.pt", weights_only=True)
+            rest = torch.load(state, weights_only=True)
     except pickle.UnpicklingError as error:
-        raise RunDirectoryError(f"checkpoint {directory / f'{stem}.pt'} holds objects other than tensors, plain values "
-                                f"and clsim's records, so it is not loaded: {str(error).splitlines()[-1]}") from None
-    except (OSError, ValueError, KeyError, RuntimeError, EOFError) as error:
-        raise RunDirectoryError(f"cannot read the checkpoint in {directory}: {error}") from error
+        raise RunDirectoryError(f"checkpoint {state} holds objects other than tensors, plain values and clsim's "
+                                f"records, so it is not loaded: {str(error).splitlines()[-1]}") from None
+    except (OSError, ValueError, RuntimeError, EOFError) as error:
+        raise RunDirectoryError(f"cannot read the checkpoint's state {state} (empty or damaged?): "
+                                f"{str(error) or type(error).__name__}") from None
+    if not isinstance(rest, dict) or not {"samples", "records", "elapsed", "learner", "rng"} <= set(rest):
+        raise RunDirectoryError(f"{state} is not a clsim checkpoint")
     return Checkpoint(samples=rest["samples"], records=rest["records"], elapsed=rest["elapsed"],
-                      weights=weights, learner=rest["learner"], rng=rest["rng"])
+                      weights=tensors, learner=rest["learner"], rng=rest["rng"])

@@ -19,6 +19,7 @@ from torch import nn
 
 from ..agents.base import NEG_INF, pad_logits
 from ..envs.core import Episode
+from ..options import check_settings
 from .memory import EpisodeMemory, MemoryItem
 
 
@@ -55,6 +56,7 @@ class LearnerConfig:
     ppo_max_steps: int = 60  # ppo: actions per training episode and rollout window (the evaluator's limit)
 
     def __post_init__(self) -> None:
+        check_settings(self, {})
         if self.distill not in ("mse", "kl"):
             raise ValueError(f"distill must be 'mse' or 'kl', got {self.distill!r}")
         for name in ("mir_candidates", "snapshot_period", "joint_epochs", "steps_per_task", "ppo_envs", "ppo_epochs",

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..core import Demonstration, Task, replay_expert
+from ..core import Demonstration, Task, check_cell, replay_expert
 from .batch import BatchStep, HouseholdBatch
 from .catalogue import SCENE_TYPES, TASK_SCENES, TASK_TYPES
 from .env import HouseholdEnv, TextActions
 from .episode import HouseholdEpisode, TaskStarts
 from .highlevel import ACTION_CLASSES as HIGH_LEVEL_CLASSES
 from .highlevel import WORDS as HIGH_LEVEL_WORDS
+from .layout import LAYOUTS_PER_SCENE, parse_scene
 from .tasks import demonstrate, make_tasks, vocabulary
 from .world import ACTIONS
 
@@ -34,6 +35,13 @@ class HouseholdFamily:
 
     def allowed(self, behavior: str, environment: str) -> bool:
         return environment in TASK_SCENES[behavior]
+
+    def check_task(self, task: Task) -> None:
+        check_cell(self, task)
+        scene_type, index = parse_scene(task.scene)
+        if scene_type != task.environment or not 1 <= index <= LAYOUTS_PER_SCENE:
+            raise ValueError(f"task {task.id}: scene {task.scene!r} is not a {task.environment} layout "
+                             f"({task.environment}-1 .. {task.environment}-{LAYOUTS_PER_SCENE})")
 
     def make_tasks(self, behavior: str, environment: str, split: str, count: int, seed: int) -> list[Task]:
         """The same tasks at both levels; each names the world it is replayed in (streams check it, and a

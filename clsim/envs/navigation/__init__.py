@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import Demonstration, Task
+from ..core import Demonstration, Task, check_cell
+from .building import parse_scene
 from .domains import DOMAIN_NAMES
 from .env import NavigationEnv
 from .language import ASK, STOP
@@ -26,6 +27,11 @@ class NavigationFamily:
 
     def allowed(self, behavior: str, environment: str) -> bool:
         return behavior in MODES and environment in DOMAIN_NAMES
+
+    def check_task(self, task: Task) -> None:
+        check_cell(self, task)
+        if parse_scene(task.scene)[0] != task.environment:
+            raise ValueError(f"task {task.id}: building {task.scene!r} is not a {task.environment} building")
 
     def make_tasks(self, behavior: str, environment: str, split: str, count: int, seed: int) -> list[Task]:
         return make_tasks(behavior, environment, split, count, seed)
