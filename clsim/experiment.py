@@ -262,7 +262,8 @@ def resume_experiment(out: Path, on_sample: Callable[[int], None] | None = None,
 def resume_plan(out: Path) -> tuple[RunConfig, int]:
     """The unfinished run's config and the samples it has already learned (0 before its first checkpoint)."""
     run, config = _open_unfinished(out)
-    return config, latest_samples(run.checkpoints)
+    with run:
+        return config, latest_samples(run.checkpoints)
 
 
 def _open_unfinished(out: Path) -> tuple[RunDirectory, RunConfig]:
@@ -308,51 +309,52 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
     if resumed is None:
         run = RunDirectory.create(out, {**config.to_dict(), "agent_spec": agent_spec(agent, config.agent),
                                         "segments": list(stream.segments), "provenance": provenance()})
-        start, earlier = 0, 0.0
     else:
         run = resumed
-        start, earlier = _restore(run, agent, learner)
-        started = time.perf_counter()
-
-    segment_ends, first_seen = stream.segment_ends(), stream.first_seen()  # fixed for the whole stream
-    ends = list(segment_ends.values())
-    points = eval_points(len(stream), config.eval_every, ends)
-    imitation = stream_kind(learner_class, config.learner) == "demonstrations"
-    for item in stream.iter_from(start):
-        learner.observe([item.demonstration.episode() if imitation else item.demonstration.task])
-        seen = item.position + 1
-        if seen == len(stream):
-            learner.flush()
-        if on_sample:
-            on_sample(seen)
-        if seen in points:
-            current = _seen_segments(stream, seen, first_seen)
-            upcoming = _upcoming(stream, seen, current, segment_ends)
-            scores = evaluate(family, agent, suites, current + upcoming, config.max_steps)
-            record = {"samples": seen, "updates": getattr(learner, "updates", None), "segment": item.segment,
-                      "scores": {s: scores[s] for s in current}, "upcoming": {s: scores[s] for s in upcoming}}
-            run.append_metrics(record)
-            if on_eval:
-                on_eval(record)
-        if config.checkpoint_every and seen % config.checkpoint_every == 0 and seen < len(stream):
-            _checkpoint(run, agent, learner, seen, earlier + time.perf_counter() - started)
-    train_seconds = earlier + time.perf_counter() - started
-    run.save_weights("final", agent.state_dict())
-    summary = summarise(run.records, stream.segments, points, ends)
-    summary["cost"] = {"wall_seconds": round(train_seconds, 2), "samples_per_second": round(len(stream) / train_seconds, 3),
-                       **learner_cost(learner), "peak_rss_mb": peak_rss_mb(),
-                       "trainable_parameters": sum(p.numel() for p in agent.parameters() if p.requires_grad)}
-    if config.random_baseline:
-        values = evaluate(family, RandomAgent(config.seed), suites, list(stream.segments), config.max_steps)
-        per_segment = {split: {k: {s: values[s][split][k] for s in stream.segments}
-                               for k in score_keys(values)} for split in SPLITS}
-        summary["random_baseline"] = {split: {k: float(np.mean(list(per_segment[split][k].values())))
-                                              for k in per_segment[split]} for split in SPLITS}
-        summary["random_baseline_per_segment"] = per_segment
-        add_forward_transfer(summary, run.records, per_segment)
-    plot_run(run, summary)
-    run.write_summary(summary)
-    return summary
+    with run:  # locked until the run ends: one writer per run directory
+        start, earlier = (0, 0.0) if resumed is None else _restore(run, agent, learner)
+        if resumed is not None:
+            started = time.perf_counter()
+        segment_ends, first_seen = stream.segment_ends(), stream.first_seen()  # fixed for the whole stream
+        ends = list(segment_ends.values())
+        points = eval_points(len(stream), config.eval_every, ends)
+        imitation = stream_kind(learner_class, config.learner) == "demonstrations"
+        for item in stream.iter_from(start):
+            learner.observe([item.demonstration.episode() if imitation else item.demonstration.task])
+            seen = item.position + 1
+            if seen == len(stream):
+                learner.flush()
+            if on_sample:
+                on_sample(seen)
+            if seen in points:
+                current = _seen_segments(stream, seen, first_seen)
+                upcoming = _upcoming(stream, seen, current, segment_ends)
+                scores = evaluate(family, agent, suites, current + upcoming, config.max_steps)
+                record = {"samples": seen, "updates": getattr(learner, "updates", None), "segment": item.segment,
+                          "scores": {s: scores[s] for s in current}, "upcoming": {s: scores[s] for s in upcoming}}
+                run.append_metrics(record)
+                if on_eval:
+                    on_eval(record)
+            if config.checkpoint_every and seen % config.checkpoint_every == 0 and seen < len(stream):
+                _checkpoint(run, agent, learner, seen, earlier + time.perf_counter() - started)
+        train_seconds = earlier + time.perf_counter() - started
+        run.save_weights("final", agent.state_dict())
+        summary = summarise(run.records, stream.segments, points, ends)
+        summary["cost"] = {"wall_seconds": round(train_seconds, 2),
+                           "samples_per_second": round(len(stream) / train_seconds, 3), **learner_cost(learner),
+                           "peak_rss_mb": peak_rss_mb(),
+                           "trainable_parameters": sum(p.numel() for p in agent.parameters() if p.requires_grad)}
+        if config.random_baseline:
+            values = evaluate(family, RandomAgent(config.seed), suites, list(stream.segments), config.max_steps)
+            per_segment = {split: {k: {s: values[s][split][k] for s in stream.segments}
+                                   for k in score_keys(values)} for split in SPLITS}
+            summary["random_baseline"] = {split: {k: float(np.mean(list(per_segment[split][k].values())))
+                                                  for k in per_segment[split]} for split in SPLITS}
+            summary["random_baseline_per_segment"] = per_segment
+            add_forward_transfer(summary, run.records, per_segment)
+        plot_run(run, summary)
+        run.write_summary(summary)
+        return summary
 
 
 def _checkpoint(run: RunDirectory, agent: Agent, learner: Any, samples: int, elapsed: float) -> None:

@@ -269,3 +269,51 @@ def test_a_ray_address_where_nothing_answers_is_named(tmp_path):
     result = invoke("benchmark", "--executor", "ray", "--address", "127.0.0.1:9", "--out", str(tmp_path / "b"))
     assert result.exit_code == 2 and "no Ray cluster answers at 127.0.0.1:9" in text(result)
     assert not (tmp_path / "b").exists()
+
+
+def test_stream_refuses_to_replace_a_file_without_force(tmp_path):
+    target = tmp_path / "s.jsonl"
+    target.write_text("precious\n")
+    result = invoke("stream", "--setup", "environment-il", "--per-segment", "2", "--out", str(target))
+    assert result.exit_code == 2 and "exists; pass --force to replace it" in text(result)
+    assert target.read_text() == "precious\n"
+    forced = invoke("stream", "--setup", "environment-il", "--per-segment", "2", "--out", str(target), "--force")
+    assert forced.exit_code == 0 and target.read_text().count("\n") == 8
+
+
+def test_rerunning_an_interrupted_run_points_to_resume_and_resume_cleans_temporaries(checkpointed):
+    run, stem = checkpointed
+    again = tiny_train(run, "--checkpoint-every", "2")
+    assert again.exit_code == 2 and f"holds an unfinished run; continue it with: clsim train --resume {run}" in text(
+        again)
+    leftover = run / "checkpoints" / ".step-8.safetensors.abc123.tmp"
+    leftover.write_bytes(b"half a file")
+    assert invoke("train", "--resume", str(run)).exit_code == 0
+    assert not leftover.exists()
+
+
+def test_a_second_writer_is_refused_while_a_run_holds_its_directory(checkpointed):
+    from clsim.eval.rundir import RunDirectory
+
+    run, _ = checkpointed
+    holder, _ = RunDirectory.open(run)  # another process's resume, as far as the lock can tell
+    try:
+        second = invoke("train", "--resume", str(run))
+        assert second.exit_code == 2 and "another clsim process is writing" in text(second)
+    finally:
+        holder.release()
+    assert invoke("train", "--resume", str(run)).exit_code == 0
+
+
+def test_run_files_follow_the_umask_and_summary_json_is_strict(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        result = tiny_train(tmp_path / "run")
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.output
+    for name in ("config.json", "summary.json", "metrics.jsonl", "checkpoints/final.safetensors"):
+        assert (tmp_path / "run" / name).stat().st_mode & 0o777 == 0o644, name
+    summary = (tmp_path / "run" / "summary.json").read_text()
+    json.loads(summary, parse_constant=lambda name: pytest.fail(f"summary.json holds {name}"))
+    assert "null" in summary, "the last segment's forgetting is undefined: null"

@@ -209,9 +209,12 @@ def stream_(
     world: SetupWorldOption = None,
     per_segment: PerSegmentOption = RunConfig.per_segment,
     blurry: BlurryOption = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing --out file.")] = False,
 ) -> None:
     """Write a stream as JSONL (one sample per line: its segment and task) to inspect, edit or share."""
     try:
+        if out.exists() and not force:
+            raise ValueError(f"{out} exists; pass --force to replace it, or choose another --out")
         config = RunConfig(world=world, setup=setup, order=order, seed=seed, per_segment=per_segment, blurry=blurry)
         config.validate()
         samples = config.stream()

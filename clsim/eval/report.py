@@ -62,6 +62,11 @@ class RunRow:
     forgetting: dict[str, float]  # segment -> seen-scene SR forgetting (%; NaN for the last segment)
 
 
+def percent(value: float | None) -> float:
+    """A stored fraction in percent; summary.json writes undefined values (NaN) as null."""
+    return math.nan if value is None else 100 * value
+
+
 def read_run(path: Path) -> RunRow:
     """One finished run's row; a clear error for anything that is not one."""
     path = Path(path)
@@ -69,12 +74,12 @@ def read_run(path: Path) -> RunRow:
         config = json.loads((path / "config.json").read_text())
         summary = json.loads((path / "summary.json").read_text())
         metrics = summary["metrics"]
-        scores = {column: 100 * metrics[key][stat] for column, key, stat in (*COLUMNS, *NAVIGATION_COLUMNS)
-                  if stat in metrics.get(key, {})}  # runs of clsim before LA was reported have no learning_accuracy
+        scores = {column: percent(metrics[key][stat]) for column, key, stat in (*COLUMNS, *NAVIGATION_COLUMNS)
+                  if stat in metrics.get(key, {})}
         records = read_records(path / "metrics.jsonl")
         curve = {r["samples"]: 100 * sum(v["seen"]["sr"] for v in r["scores"].values()) / len(r["scores"])
                  for r in records}
-        forgetting = dict(zip(summary["segments"], (100 * f for f in metrics["seen/sr"]["forgetting_per_segment"])))
+        forgetting = dict(zip(summary["segments"], map(percent, metrics["seen/sr"]["forgetting_per_segment"])))
         return RunRow(path, config["setup"], config["learner"], settings_id(config), config["order"], config["seed"],
                       scores, summary["cost"]["wall_seconds"], summary["cost"].get("memory_bytes"), curve, forgetting)
     except FileNotFoundError as error:

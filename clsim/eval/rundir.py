@@ -8,28 +8,46 @@ run is never overwritten.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import torch
 from safetensors.torch import save as save_tensors
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; one writer per directory is then the user's care
+    fcntl = None  # type: ignore[assignment]
+
 RUN_FILES = ("config.json", "metrics.jsonl", "summary.json")
+LOCK = ".lock"
 
 
 class RunDirectoryError(ValueError):
     """A run directory that cannot be used (exists with results, not writable, …)."""
 
 
+TEMP_SUFFIX = ".tmp"  # atomic writes' temporary files: ".<name>.<random>.tmp" beside their target
+
+
+def _file_mode() -> int:
+    """The mode a plainly created file gets under the process's umask (mkstemp's own is 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
+            os.fchmod(f.fileno(), _file_mode())
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -37,8 +55,22 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def strict_json(value: Any) -> Any:
+    """`value` with NaN and infinities as None: JSON has no such numbers, and other readers (jq, browsers,
+    pandas' strict mode) reject Python's ``NaN``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
 def atomic_write_json(path: Path, payload: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(payload, indent=2, sort_keys=True, allow_nan=True) + "\n").encode())
+    """`payload` as strict JSON (NaN written as null), atomically."""
+    text = json.dumps(strict_json(payload), indent=2, sort_keys=True, allow_nan=False)
+    atomic_write_bytes(path, (text + "\n").encode())
 
 
 def write_weights(path: Path, tensors: dict[str, torch.Tensor]) -> Path:
@@ -56,6 +88,35 @@ class RunDirectory:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.records: list[dict[str, Any]] = []
+        self._lock: IO[str] | None = None
+
+    def lock(self) -> None:
+        """Hold the directory's lock until `release` (or the process ends): one writer per run directory."""
+        handle = open(self.path / LOCK, "a")  # noqa: SIM115 - held open for the lock's lifetime
+        try:
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise RunDirectoryError(f"another clsim process is writing {self.path}; wait for it to end") from None
+        self._lock = handle
+
+    def __enter__(self) -> RunDirectory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing the file drops the lock
+            self._lock = None
+
+    def remove_temporaries(self) -> None:
+        """Delete the temporary files of atomic writes that a killed process left behind."""
+        for folder in (self.path, self.path / "checkpoints", self.path / "plots"):
+            for leftover in folder.glob(f".*{TEMP_SUFFIX}") if folder.is_dir() else ():
+                leftover.unlink(missing_ok=True)
 
     @staticmethod
     def check_new(path: Path) -> None:
@@ -64,6 +125,9 @@ class RunDirectory:
         if path.exists() and not path.is_dir():
             raise RunDirectoryError(f"output path {path} exists and is not a directory")
         existing = [f for f in RUN_FILES if (path / f).exists()]
+        if "config.json" in existing and "summary.json" not in existing:
+            raise RunDirectoryError(f"{path} holds an unfinished run; continue it with: clsim train --resume {path} "
+                                    "(or choose another --out)")
         if existing:
             raise RunDirectoryError(f"{path} already holds a run ({', '.join(existing)}); "
                                     f"choose another --out so earlier results stay intact")
@@ -76,6 +140,7 @@ class RunDirectory:
         try:
             path.mkdir(parents=True, exist_ok=True)
             run = cls(path)
+            run.lock()
             atomic_write_json(path / "config.json", config)
         except OSError as error:
             raise RunDirectoryError(f"cannot write to {path}: {error.strerror or error}") from error
@@ -111,6 +176,8 @@ class RunDirectory:
         except (OSError, ValueError) as error:
             raise RunDirectoryError(f"cannot read the run in {path}: {error}") from error
         run = cls(path)
+        run.lock()
+        run.remove_temporaries()
         run.records = records
         return run, config
 

@@ -131,6 +131,7 @@ def _run(config: FeedbackRunConfig, out: Path, on_round: Callable[[dict[str, Any
     summary["cost"] = {"wall_seconds": round(time.perf_counter() - started, 2), "updates": learner.updates}
     plot_feedback(run, summary)
     run.write_summary(summary)
+    run.release()
     return summary
 
 
