@@ -19,7 +19,7 @@ import torch
 
 from .agents import LMPolicyConfig, RandomAgent, make_agent
 from .agents.base import Agent
-from .agents.registry import agent_config, agent_spec
+from .agents.registry import agent_config, agent_spec, load_weights
 from .envs import get_family
 from .envs.core import Task, WorldFamily
 from .eval.checkpoints import Checkpoint, latest_samples, load_latest, restore_rng, rng_state, save_checkpoint
@@ -369,7 +369,7 @@ def _restore(run: RunDirectory, agent: Agent, learner: Any) -> tuple[int, float]
     if checkpoint is None:  # killed before the first checkpoint: start over
         run.records = []
         return 0, 0.0
-    agent.load_state_dict(checkpoint.weights)
+    load_weights(agent, checkpoint.weights, f"{run.checkpoints} (latest checkpoint)")
     learner.load_state_dict({**checkpoint.learner, "agent": checkpoint.weights}
                             if isinstance(learner, Learner) else checkpoint.learner)
     restore_rng(checkpoint.rng)

@@ -16,6 +16,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from .agents import make_agent
+from .agents.registry import load_weights
 from .envs import get_family
 from .eval.rundir import RunDirectory, RunDirectoryError, atomic_write_json
 from .eval.summary import SPLITS, score_keys
@@ -45,7 +46,7 @@ def evaluate_run(path: Path, episodes: int, max_steps: int | None = None, force:
     config.validate()
     family = get_family(config.world)
     agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed, config.agent_options)
-    agent.load_state_dict(state)
+    load_weights(agent, state, str(weights))
     stream = config.stream()
     steps = max_steps or config.max_steps
     with torch.no_grad():

@@ -317,3 +317,15 @@ def test_run_files_follow_the_umask_and_summary_json_is_strict(tmp_path):
     summary = (tmp_path / "run" / "summary.json").read_text()
     json.loads(summary, parse_constant=lambda name: pytest.fail(f"summary.json holds {name}"))
     assert "null" in summary, "the last segment's forgetting is undefined: null"
+
+
+def test_weights_that_do_not_fit_the_agent_are_named(finished, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    run = tmp_path / "copy"
+    shutil.copytree(finished, run)
+    weights = run / "checkpoints" / "final.safetensors"
+    state = load_file(weights)
+    save_file({k: v for k, v in list(state.items())[1:]}, weights)  # one tensor short, as from another version
+    result = invoke("eval", str(run), "--episodes", "4")
+    assert result.exit_code == 2 and "do not fit the agent this clsim builds" in text(result), result.output

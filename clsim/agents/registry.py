@@ -71,3 +71,14 @@ def agent_spec(agent: Any, name: str) -> dict[str, Any]:
     """What rebuilds the agent: its own ``spec()`` if it has one, else its class."""
     spec = getattr(agent, "spec", None)
     return spec() if callable(spec) else {"class": name}
+
+
+def load_weights(agent: Any, state: Mapping[str, Any], source: str) -> None:
+    """Load `state` into `agent`, or a ValueError naming `source` when the weights do not fit the agent that this
+    version of clsim builds from the run's config (another architecture, or another version's)."""
+    try:
+        agent.load_state_dict(state)
+    except (RuntimeError, KeyError, ValueError) as error:
+        first = " ".join(str(error).split())[:240] or type(error).__name__
+        raise ValueError(f"the weights in {source} do not fit the agent this clsim builds from the run's config "
+                         f"({first}); they were written by another version or another architecture") from None
