@@ -24,6 +24,9 @@ class WordFeatures(nn.Module):
         self.embed = nn.Embedding(n, d, padding_idx=0)
         self.bigram = nn.Linear(2 * d, d)
         self.match = nn.Embedding(n, d, padding_idx=0)
+        # "This word is in the instruction", the same for every word: the per-word vectors above are learned
+        # only for words already seen, so without it a landmark first met in a new building sends no signal.
+        self.matched = nn.Parameter(torch.randn(d))
         stems: dict[str, int] = {}
         self.register_buffer("stems", torch.tensor([stems.setdefault(stem(w), len(stems)) for w in tokenizer.words]),
                              persistent=False)
@@ -40,7 +43,7 @@ class WordFeatures(nn.Module):
         if self.match_flags and instruction is not None:
             matched = (self.stems[ids].unsqueeze(-1) == self.stems[instruction].unsqueeze(1)) & (
                 instruction > 0).unsqueeze(1)
-            features = features + matched.any(-1, keepdim=True).to(features.dtype) * self.match(ids)
+            features = features + matched.any(-1, keepdim=True).to(features.dtype) * (self.matched + self.match(ids))
         return features
 
 
