@@ -102,7 +102,7 @@ def train(
     learner: Annotated[str, typer.Option(help=f"Learner: {', '.join(learner_names())}, or a plug-in "
                                               "(package.module:Class or a clsim.learners entry point).")] = "cama",
     agent: AgentOption = "lm",
-    order: Annotated[int, typer.Option(help="Segment order: 1-5 canonical (1 is CL-ALFRED's), 6 and up "
+    order: Annotated[int, typer.Option(help="Segment order: 1-5 CL-ALFRED's own (navigation: clsim's five), 6 and up "
                                             "seeded random permutations.")] = 1,
     blurry: BlurryOption = None,
     stream: Annotated[Path | None, typer.Option(help="Learn from this JSONL stream (see clsim stream) instead of "
@@ -204,7 +204,7 @@ def play_(
 def stream_(
     out: Annotated[Path, typer.Option(help="The JSONL file to write.")],
     setup: SetupOption = "behavior-il",
-    order: Annotated[int, typer.Option(help="Segment order (1-5 canonical, 6+ seeded).")] = 1,
+    order: Annotated[int, typer.Option(help="Segment order (1-5 CL-ALFRED's, 6+ seeded).")] = 1,
     seed: Annotated[int, typer.Option(help="Seed of the stream.")] = 0,
     world: SetupWorldOption = None,
     per_segment: PerSegmentOption = RunConfig.per_segment,

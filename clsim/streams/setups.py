@@ -1,11 +1,11 @@
-"""Continual-learning setups: segments as filters over task fields, and their canonical orders.
+"""Continual-learning setups: segments as filters over task fields, and their fixed orders.
 
 Behavior-IL: one segment per task type (behavior), all environments of that type mixed in.
 Environment-IL: one segment per environment (scene type), its task types balanced.
 CVLN-instruction / CVLN-dialogue (navigation world): one segment per scene domain, all of one mode.
-Order 1 of each setup is CL-ALFRED's; orders 2-5 are fixed permutations chosen so that every
-segment appears early in one order and late in another; orders 6 and up are permutations seeded
-by the order number, for studies that want more orders than the canonical five.
+Behavior-IL's and Environment-IL's orders 1-5 are CL-ALFRED's five; the navigation setups' five are
+clsim's own (order 1 from homes to ever less homely buildings, the others fixed permutations). Orders 6
+and up are permutations seeded by the order number, for studies that want more than five.
 
 A researcher's own setup is a YAML or JSON file (see `load_setup`): named segments, each a
 filter over the fields that define a task (behavior, environment), optionally with orders.
@@ -50,7 +50,7 @@ class Setup:
             raise ValueError(f"setup {self.name!r} has no orders for world {family.name!r} "
                              f"(it has: {', '.join(sorted(self.orders))})")
         if order < 1:
-            raise ValueError(f"order must be >= 1 for {self.name} (1..{len(orders)} canonical, higher ones seeded "
+            raise ValueError(f"order must be >= 1 for {self.name} (1..{len(orders)} fixed, higher ones seeded "
                              f"random permutations), got {order}")
         if order <= len(orders):
             return orders[order - 1]
@@ -87,19 +87,20 @@ _B = {
     "simple": "pick_and_place_simple", "clean": "pick_clean_then_place_in_recep",
     "movable": "pick_and_place_with_movable_recep",
 }
+# CL-ALFRED's five orders (its embodied_split files rand1..rand5, task0..taskN).
 _BEHAVIOR_ORDERS = (
     ("look", "heat", "two_obj", "cool", "simple", "clean", "movable"),
-    ("simple", "movable", "clean", "look", "cool", "two_obj", "heat"),
-    ("two_obj", "clean", "heat", "movable", "look", "simple", "cool"),
-    ("cool", "look", "simple", "heat", "movable", "clean", "two_obj"),
-    ("movable", "two_obj", "cool", "clean", "heat", "look", "simple"),
+    ("simple", "two_obj", "clean", "heat", "look", "movable", "cool"),
+    ("simple", "look", "movable", "clean", "two_obj", "cool", "heat"),
+    ("movable", "two_obj", "look", "simple", "heat", "cool", "clean"),
+    ("clean", "simple", "movable", "heat", "cool", "two_obj", "look"),
 )
 _ENVIRONMENT_ORDERS = (
     ("bedroom", "bathroom", "living_room", "kitchen"),
-    ("kitchen", "living_room", "bathroom", "bedroom"),
-    ("bathroom", "kitchen", "bedroom", "living_room"),
-    ("living_room", "bedroom", "kitchen", "bathroom"),
-    ("kitchen", "bedroom", "bathroom", "living_room"),
+    ("bathroom", "bedroom", "kitchen", "living_room"),
+    ("bedroom", "living_room", "bathroom", "kitchen"),
+    ("kitchen", "bathroom", "living_room", "bedroom"),
+    ("living_room", "bathroom", "kitchen", "bedroom"),
 )
 
 # Continual VLN (scene domains arrive over time): order 1 goes from homes to ever less homely buildings.
