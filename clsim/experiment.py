@@ -148,12 +148,16 @@ class RunConfig:
         if values.get("agent") == "lm" and record.get("agent_spec", {}).get("class") == "LMPolicy":
             values["agent"] = "lm-text"  # "lm" named the free-text policy before GroundedPolicy took the name
         try:
-            values["learner_config"] = LearnerConfig(**record.get("learner_config", {}))
+            learner = {k: v for k, v in record.get("learner_config", {}).items() if k not in RETIRED_SETTINGS}
+            values["learner_config"] = LearnerConfig(**learner)
             values["policy_config"] = LMPolicyConfig(**record.get("policy_config", {}))
             return cls(**values)
         except TypeError as error:
             raise ValueError(f"not a clsim run configuration: {error}") from error
 
+
+# Learner settings that earlier runs stored but no learner reads (CAMA's chance level is per step now).
+RETIRED_SETTINGS = frozenset({"num_classes"})
 
 STREAM_KINDS = ("demonstrations", "reward")  # what `clsim train` streams: expert episodes, or tasks to act in
 
@@ -299,7 +303,6 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
     np.random.seed(config.seed)
     torch.manual_seed(config.seed)
     family = get_family(config.world)
-    config.learner_config.num_classes = len(family.action_classes)
     stream = config.stream()
     suites = stream.eval_suites(config.eval_episodes)
     agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed, config.agent_options)

@@ -72,9 +72,9 @@ def test_derpp_stores_logits_and_never_refreshes_them():
 
 
 def test_cama_gamma_is_clipped_mean_confidence_above_chance():
-    assert confidence_gamma([0.9, 0.8, 0.7, 0.6, 0.5], 13) == pytest.approx(0.7 - 1 / 13)
-    assert confidence_gamma([0.01, 0.02], 13) == 0.0
-    assert confidence_gamma([], 13) == 0.0
+    assert confidence_gamma([0.9, 0.8, 0.7, 0.6, 0.5]) == pytest.approx(0.7)
+    assert confidence_gamma([-0.1, 0.02]) == 0.0
+    assert confidence_gamma([]) == 0.0
     stored = torch.tensor([[1.0, 3.0], [2.0, 0.0]])
     current = torch.tensor([[3.0, 1.0], [0.0, 4.0]])
     out = moving_average(stored, current, torch.tensor([0.25, 1.0]))
@@ -92,9 +92,11 @@ def test_cama_refreshes_replayed_logits_with_each_steps_class_gamma():
     stream = learner.forward([toy_episode("z")])
     learner.after_update(stream, replay, [item])
     classes = ["MoveAhead", "RotateLeft", "PickupObject"]
-    gammas = torch.tensor([confidence_gamma(learner.queues[c], learner.config.num_classes) for c in classes])
+    gammas = torch.tensor([confidence_gamma(learner.queues[c]) for c in classes])
     probs = replay.logits.softmax(-1).gather(1, replay.targets[:, None]).squeeze(1)
-    assert list(learner.queues["MoveAhead"])[-1] == pytest.approx(probs[0].item())
+    candidates = len(item.episode.steps[0].candidates)
+    assert list(learner.queues["MoveAhead"])[-1] == pytest.approx(probs[0].item() - 1 / candidates), (
+        "chance is one over the step's candidates: what the confidence is a probability over")
     expected = (1 - gammas[:, None]) * old + gammas[:, None] * replay.logits.detach()[:, : old.shape[1]]
     assert torch.allclose(item.logits, expected)
 

@@ -329,3 +329,8 @@ def test_weights_that_do_not_fit_the_agent_are_named(finished, tmp_path):
     save_file({k: v for k, v in list(state.items())[1:]}, weights)  # one tensor short, as from another version
     result = invoke("eval", str(run), "--episodes", "4")
     assert result.exit_code == 2 and "do not fit the agent this clsim builds" in text(result), result.output
+
+
+def test_a_run_that_stored_a_retired_learner_setting_still_loads():
+    config = RunConfig.from_dict({"learner": "cama", "learner_config": {"num_classes": 13, "lr": 0.002}})
+    assert config.learner_config.lr == 0.002

@@ -34,7 +34,6 @@ class LearnerConfig:
     alpha: float = 0.5  # weight of the replayed imitation loss (DER++, CAMA)
     beta: float = 0.5  # weight of the logit-distillation loss (DER++, CAMA)
     cama_window: int = 5  # N, the length of CAMA's per-class confidence queues
-    num_classes: int = 13  # K, the world's action classes (household: 12 ALFRED actions + Stop)
     mir_candidates: int = 50  # memory episodes MIR scores for interference (Aljundi et al.: 50)
     distill: str = "mse"  # ESR's distance to stored logits: "mse" or "kl" (at `temperature`)
     temperature: float = 2.0  # softening of KL distillation (ESR with "kl", LwF; Hinton et al.: 2)

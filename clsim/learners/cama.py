@@ -1,11 +1,14 @@
 """CAMA (Kim et al., 2024): DER++ whose stored logits follow a confidence-aware moving average.
 
-For every action class c, a FIFO queue holds the last N softmax probabilities the policy gave
-the ground truth when c was the label; gamma_c = clip(mean(queue) - 1/K, 0, 1), K the number
-of classes (chance level). After each update, every replayed step's stored logits become
-(1 - gamma_y) * stored + gamma_y * current, y its ground-truth class: classes the policy has
-learned well pull their targets towards the current policy, poorly learned ones keep the old
-targets. "CAMA w/o DC" replaces gamma by a constant.
+For every action class c, a FIFO queue holds the policy's confidence in the ground truth at the
+last N steps whose label had class c, above chance; gamma_c = clip(mean(queue), 0, 1). CL-ALFRED's
+policy outputs a softmax over K action classes, so its confidence is that probability and chance 1/K.
+clsim's agents output a softmax over each step's candidates, so the confidence is the ground-truth
+candidate's probability and chance is 1/(that step's number of candidates).
+
+After each update, every replayed step's stored logits become (1 - gamma_y) * stored + gamma_y *
+current, y its ground-truth class: classes the policy has learned well pull their targets towards the
+current policy, poorly learned ones keep the old targets. "CAMA w/o DC" replaces gamma by a constant.
 """
 
 from __future__ import annotations
@@ -27,11 +30,17 @@ def action_class(candidate: str) -> str:
     return candidate.split(" ", 1)[0]
 
 
-def confidence_gamma(queue: Sequence[float], num_classes: int) -> float:
-    """gamma_c = clip(mean(queue) - 1/K, 0, 1); 0 for a class never seen."""
+def confidence_gamma(queue: Sequence[float]) -> float:
+    """gamma_c = clip(mean(queue), 0, 1) over confidences above chance; 0 for a class never seen."""
     if not queue:
         return 0.0
-    return min(1.0, max(0.0, sum(queue) / len(queue) - 1.0 / num_classes))
+    return min(1.0, max(0.0, sum(queue) / len(queue)))
+
+
+def above_chance(batch: StepBatch) -> torch.Tensor:
+    """Per step: the probability of the ground-truth candidate minus chance, 1/(the step's candidates)."""
+    probs = batch.logits.detach().softmax(-1).gather(1, batch.targets.unsqueeze(1)).squeeze(1)
+    return probs - 1.0 / batch.mask.sum(1)
 
 
 def moving_average(stored: torch.Tensor, current: torch.Tensor, gamma: torch.Tensor) -> torch.Tensor:
@@ -54,14 +63,13 @@ class CAMA(DERPlusPlus):
         self.queues: dict[str, deque[float]] = {}
 
     def _record_confidence(self, batch: StepBatch) -> None:
-        probs = batch.logits.detach().softmax(-1).gather(1, batch.targets.unsqueeze(1)).squeeze(1)
-        for cls, p in zip(step_classes(batch.episodes), probs.tolist()):
+        for cls, p in zip(step_classes(batch.episodes), above_chance(batch).tolist()):
             self.queues.setdefault(cls, deque(maxlen=self.config.cama_window)).append(p)
 
     def gamma(self, cls: str) -> float:
         if self.fixed_gamma is not None:
             return self.fixed_gamma
-        return confidence_gamma(self.queues.get(cls, ()), self.config.num_classes)
+        return confidence_gamma(self.queues.get(cls, ()))
 
     def after_update(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> None:
         self._record_confidence(stream)
