@@ -25,7 +25,7 @@ def varied_episode(uid: str, actions: list[int]) -> Episode:
 
 
 def test_every_added_learner_is_registered():
-    assert {"perpr", "esr", "mir", "agem", "lwf", "ewc++", "xder", "clib"} <= set(learner_names())
+    assert {"perpr", "esr", "mir", "agem", "lwf", "ewc++", "ewc++-noreplay", "xder", "clib"} <= set(learner_names())
 
 
 def test_priority_memory_keeps_the_highest_priorities():
@@ -175,8 +175,26 @@ def test_ewcpp_tracks_an_online_fisher_and_pulls_towards_its_anchor():
     (plain,) = torch.autograd.grad(imitation_loss(stream.logits, stream.targets), [param], retain_graph=True)
     learner.step(stream, None, [])
     assert torch.allclose(learner.fisher[name], 0.5 * fisher_before + 0.5 * plain**2, atol=1e-9)
-    assert torch.allclose(param.grad, plain + 50.0 * anchor_fisher * (weights - anchor), atol=1e-7)
+    assert torch.allclose(param.grad, plain + 2 * 50.0 * anchor_fisher * (weights - anchor), atol=1e-7)
     assert not torch.equal(weights, anchor), "the weights moved off the anchor, so the pull is not trivially zero"
+
+
+def test_ewcpp_replays_like_cl_alfreds_and_starts_its_fisher_at_the_first_squared_gradient():
+    assert (LearnerConfig().ewc_lambda, LearnerConfig().ewc_decay) == (100.0, 0.5), "CL-ALFRED's reg_coef and alpha"
+    agent, learner = make("ewc++", batch_size=4, stream_batch=2, online_iter=1, memory_size=4, clip_grad=1e9)
+    first = learner.forward([varied_episode("a", [0, 1]), varied_episode("b", [2])])
+    grads = torch.autograd.grad(imitation_loss(first.logits, first.targets),
+                                [p for n, p in agent.named_parameters() if n in learner.fisher], allow_unused=True,
+                                retain_graph=True)
+    learner.step(first, None, [])
+    for (name, fisher), grad in zip(learner.fisher.items(), grads):
+        assert torch.allclose(fisher, torch.zeros_like(fisher) if grad is None else grad**2, atol=1e-9), name
+    learner.observe([varied_episode("a", [0, 1]), varied_episode("b", [2])])
+    learner.observe([varied_episode("c", [3]), varied_episode("d", [1])])
+    assert len(learner.memory) == 4, "EWC++ keeps an episodic memory and replays it"
+    _, alone = make("ewc++-noreplay", batch_size=4, stream_batch=2, online_iter=1, memory_size=4)
+    alone.observe([varied_episode("a", [0, 1]), varied_episode("b", [2])])
+    assert len(alone.memory) == 0
 
 
 def test_joint_trains_only_when_the_stream_ends_then_over_all_of_it():
@@ -204,9 +222,12 @@ def test_buffer_bytes_count_episode_text_stored_logits_and_snapshots():
     _, der = make("der++", batch_size=4, stream_batch=2, memory_size=4)
     der.observe(episodes)
     assert der.buffer_bytes() == text + (3 + 1) * 4 * 4  # [steps, 4 candidates] float32 logits
-    agent, ewc = make("ewc++", batch_size=2, stream_batch=2, online_iter=1, snapshot_period=2)
+    agent, ewc = make("ewc++-noreplay", batch_size=2, stream_batch=2, online_iter=1, snapshot_period=2)
     ewc.observe(episodes)
     assert ewc.buffer_bytes() == 3 * 4 * sum(p.numel() for p in agent.parameters())  # Fisher, anchor, its Fisher
+    agent, ewc = make("ewc++", batch_size=2, stream_batch=2, online_iter=1, snapshot_period=2, memory_size=4)
+    ewc.observe(episodes)
+    assert ewc.buffer_bytes() == text + 3 * 4 * sum(p.numel() for p in agent.parameters())
 
 
 def test_xder_keeps_the_expert_action_on_top_by_shifting_the_others():

@@ -39,8 +39,8 @@ class LearnerConfig:
     temperature: float = 2.0  # softening of KL distillation (ESR with "kl", LwF; Hinton et al.: 2)
     lwf_weight: float = 1.0  # weight of LwF's distillation term (Li & Hoiem: 1)
     snapshot_period: int = 40  # samples between LwF teacher / EWC++ anchor snapshots: task-free "task ends"
-    ewc_lambda: float = 1e3  # EWC++ strength: its pull matches the imitation gradient after ~a segment's drift
-    ewc_decay: float = 0.9  # EWC++ Fisher moving average: F <- decay * F + (1 - decay) * g^2
+    ewc_lambda: float = 100.0  # EWC++ strength (CL-ALFRED's reg_coef): penalty lambda * sum F* (theta - theta*)^2
+    ewc_decay: float = 0.5  # EWC++ Fisher moving average, F <- decay * F + (1 - decay) * g^2 (CL-ALFRED: 0.5)
     xder_margin: float = 1.0  # X-DER: the lead (in logits) the expert's action keeps in rewritten targets
     round_epochs: int = 3  # bandit: passes over each round's feedback
     step_batch: int = 64  # bandit: steps per update, half this round's and half rehearsal

@@ -1,10 +1,13 @@
-"""EWC++ (Chaudhry et al., 2018): pull the weights towards an anchor, weighted by an online Fisher.
+"""EWC++ (Chaudhry et al., 2018) as CL-ALFRED runs it: experience replay plus a pull towards an anchor,
+weighted by an online Fisher.
 
-The diagonal Fisher is tracked online as a moving average of squared imitation-loss gradients,
-F <- decay * F + (1 - decay) * g^2. A task-free stream has no task ends, so every
-`snapshot_period` samples the current weights and Fisher become the anchor (theta*, F*). The
-penalty lambda/2 * sum F* (theta - theta*)^2 enters as its gradient, lambda * F* (theta - theta*).
-No memory of episodes.
+The diagonal Fisher is tracked after every update as a moving average of squared gradients of the
+(replayed) imitation loss, F <- decay * F + (1 - decay) * g^2, starting from g^2 (CL-ALFRED: decay 0.5).
+The penalty lambda * sum F* (theta - theta*)^2 (CL-ALFRED: lambda = 100) enters as its gradient,
+2 lambda F* (theta - theta*). CL-ALFRED takes the anchor (theta*, F*) at each task end; a task-free stream
+has none, so every `snapshot_period` samples the current weights and Fisher become the anchor. CL-ALFRED
+leaves its last layer out of the penalty; clsim's agents have no single last layer, so every trainable
+weight is pulled. ``ewc++-noreplay`` is the same without the episodic memory.
 """
 
 from __future__ import annotations
@@ -13,15 +16,15 @@ from typing import Any
 
 import torch
 
-from .base import Learner, StepBatch, imitation_loss
+from .base import StepBatch
+from .er import ExperienceReplay
 from .memory import MemoryItem, tensor_nbytes
 from .registry import register
 
 
 @register
-class EWCPlusPlus(Learner):
+class EWCPlusPlus(ExperienceReplay):
     name = "ewc++"
-    uses_memory = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -29,9 +32,6 @@ class EWCPlusPlus(Learner):
         self.anchor: dict[str, torch.Tensor] = {}
         self.anchor_fisher: dict[str, torch.Tensor] = {}
         self.snapshot_at = 0
-
-    def loss(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> torch.Tensor:
-        return imitation_loss(stream.logits, stream.targets)
 
     def step(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> None:
         self.optimizer.zero_grad()
@@ -41,9 +41,13 @@ class EWCPlusPlus(Learner):
             for name, p in self.agent.named_parameters():
                 if p.grad is None or name not in self.fisher:
                     continue
-                self.fisher[name].mul_(decay).addcmul_(p.grad, p.grad, value=1.0 - decay)
+                fisher = self.fisher[name]
+                if not fisher.any():  # the first update: F starts at g^2
+                    fisher.copy_(p.grad * p.grad)
+                else:
+                    fisher.mul_(decay).addcmul_(p.grad, p.grad, value=1.0 - decay)
                 if name in self.anchor:
-                    p.grad.add_(strength * self.anchor_fisher[name] * (p - self.anchor[name]))
+                    p.grad.add_(2.0 * strength * self.anchor_fisher[name] * (p - self.anchor[name]))
         self.clip_and_step()
 
     def after_update(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> None:
@@ -65,3 +69,11 @@ class EWCPlusPlus(Learner):
         super().load_state_dict(state)
         self.fisher, self.anchor = state["fisher"], state["anchor"]
         self.anchor_fisher, self.snapshot_at = state["anchor_fisher"], state["snapshot_at"]
+
+
+@register
+class EWCPlusPlusWithoutReplay(EWCPlusPlus):
+    """EWC++ alone: the anchor's pull, no episodic memory."""
+
+    name = "ewc++-noreplay"
+    uses_memory = False
