@@ -13,7 +13,7 @@ from .episode import MAX_CANDIDATES, HouseholdEpisode, TaskStarts, check_action_
 from .tasks import plan_random_task
 from .world import World
 
-CHARSET = string.ascii_letters + string.digits + " .,:()'-_!?"
+CHARSET = string.ascii_letters + string.digits + " .,:()'-_!?/"  # every character of both levels' texts ("in/on")
 TASK_CACHE_SIZE = 4096  # tasks whose starting world and expert length an env remembers
 
 
