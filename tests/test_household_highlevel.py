@@ -93,4 +93,5 @@ def test_high_level_tasks_name_their_world_so_streams_replay_them_at_that_level(
                                        "--out", str(tmp_path / "run"), *tiny])
     assert trained.exit_code == 0, trained.output
     wrong = CliRunner().invoke(app, ["train", "--stream", str(stream), "--out", str(tmp_path / "x"), *tiny])
-    assert wrong.exit_code == 2 and "a 'household-hl' task in a 'household' stream" in " ".join(wrong.output.split())
+    assert wrong.exit_code == 2 and ("the stream holds household-hl tasks, but this run's world is household; train "
+                                     "it with --world household-hl") in " ".join(wrong.output.split())

@@ -14,7 +14,7 @@ from clsim.streams import Blurry, Stream, get_setup
 def test_bad_setup_and_order_are_named_in_the_error(household):
     with pytest.raises(ValueError, match="unknown setup 'task-il'.*behavior-il"):
         get_setup("task-il")
-    with pytest.raises(ValueError, match="order must be >= 1.*1..5 canonical.*got 0"):
+    with pytest.raises(ValueError, match="order must be >= 1.*1..5 fixed.*got 0"):
         get_setup("behavior-il").segments(household, 0)
 
 
@@ -134,7 +134,8 @@ def test_a_stream_exported_as_jsonl_reads_back_identically(household, tmp_path):
     with pytest.raises(ValueError, match="bad.jsonl:2: not a stream sample"):
         Stream(household, setup, 1, seed=3, per_segment=1, source=tmp_path / "bad.jsonl")
     (tmp_path / "stray.jsonl").write_text(lines[0].replace('"segment": "', '"segment": "x') + "\n")
-    with pytest.raises(ValueError, match="samples of .* but no segment of that name"):
+    with pytest.raises(ValueError, match="was written for another setup: setup behavior-il puts its samples in .*"
+                                         "which are not among the file's segments"):
         Stream(household, setup, 1, seed=3, per_segment=1, source=tmp_path / "stray.jsonl")
 
 

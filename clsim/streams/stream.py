@@ -140,7 +140,8 @@ def read_jsonl(path: Path, family: str, setup: Setup) -> tuple[tuple[tuple[str, 
         except (ValueError, KeyError, TypeError) as error:
             raise ValueError(f"{path}:{number}: not a stream sample ({error})") from None
         if task.family != family:
-            raise ValueError(f"{path}:{number}: a {task.family!r} task in a {family!r} stream")
+            raise ValueError(f"{path}:{number}: the stream holds {task.family} tasks, but this run's world is {family}; "
+                             f"train it with --world {task.family} and the setup it was written for")
         tasks.append((segment, task))
     if not tasks:
         raise ValueError(f"stream file {path} holds no samples")
@@ -153,6 +154,7 @@ def read_jsonl(path: Path, family: str, setup: Setup) -> tuple[tuple[tuple[str, 
     except ValueError as error:
         raise ValueError(f"stream file {path}: {error}") from None
     if strays:
-        raise ValueError(f"stream file {path}: samples of {', '.join(strays)} but no segment of that name "
-                         f"(segments: {', '.join(segments)})")
+        raise ValueError(f"stream file {path} was written for another setup: setup {setup.name} puts its samples in "
+                         f"{', '.join(strays)}, which are not among the file's segments ({', '.join(segments)}); "
+                         "train it with the --setup it was written with")
     return periods, tasks
