@@ -334,3 +334,13 @@ def test_weights_that_do_not_fit_the_agent_are_named(finished, tmp_path):
 def test_a_run_that_stored_a_retired_learner_setting_still_loads():
     config = RunConfig.from_dict({"learner": "cama", "learner_config": {"num_classes": 13, "lr": 0.002}})
     assert config.learner_config.lr == 0.002
+
+
+def test_the_eta_comes_from_the_whole_runs_pace():
+    from clsim.cli.progress import remaining_seconds
+
+    # 100 of 560 samples in 50 s (fast learning and slow evaluations averaged): 460 more take 230 s.
+    assert remaining_seconds(560, 100, 0, 50.0) == pytest.approx(230.0)
+    # A resumed run counts only the samples this process did: 20 since sample 80, in 10 s.
+    assert remaining_seconds(560, 100, 80, 10.0) == pytest.approx(230.0)
+    assert remaining_seconds(560, 80, 80, 3.0) is None, "no pace before the first sample"

@@ -14,7 +14,6 @@ from rich.progress import (
     Progress,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 
@@ -36,6 +35,7 @@ from ..reevaluate import evaluate_run
 from ..streams import get_setup, setup_names
 from ..streams.stream import write_jsonl
 from .play import choose_task, play
+from .progress import RunRemainingColumn
 from .tables import metrics_table, print_report, print_table, segment_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -148,9 +148,10 @@ def train(
     console.print(f"[bold]clsim train[/] {verb} {config.setup} order {config.order}, learner {config.learner}, "
                   f"agent {config.agent}, seed {config.seed} -> {target}")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("samples"),
-               TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
+               TimeElapsedColumn(), RunRemainingColumn())
     with Progress(*columns, console=console, transient=False, disable=not sys.stdout.isatty()) as progress:
-        bar = progress.add_task("learning", total=total, completed=start)
+        # Building the stream and the eval suites comes first; it takes a while for long streams.
+        bar = progress.add_task(f"preparing {total} samples", total=total, completed=start, start=start)
 
         def on_eval(record: dict) -> None:
             seen = [v["seen"]["sr"] for v in record["scores"].values()]
@@ -161,6 +162,8 @@ def train(
                               f"over {len(seen)} segment(s)")
 
         def on_sample(n: int) -> None:
+            if n == start + 1:
+                progress.update(bar, description="learning")
             progress.update(bar, completed=n)
 
         try:
