@@ -37,3 +37,35 @@ def test_every_observation_of_random_play_is_in_the_declared_space(env_id, famil
         observation, _, terminated, truncated, _ = env.step(int(rng.integers(len(observation["candidates"]))))
         if terminated or truncated:
             observation, _ = env.reset(seed=t)
+
+
+WORLDS = ("clsim/Household-v0", "clsim/HouseholdHL-v0", "clsim/Navigation-v0")
+
+
+@pytest.mark.parametrize("env_id", WORLDS)
+def test_every_world_takes_the_same_action_forms_and_refuses_the_same_others(env_id):
+    env = gym.make(env_id).unwrapped
+    observation, _ = env.reset(seed=0)
+    for action in (1, np.int64(1), np.array(1), observation["candidates"][1], -1, 99, "no such action"):
+        env.reset(seed=0)
+        observation, _, _, _, info = env.step(action)  # out of range and unknown text fail in-world, with feedback
+        assert env.observation_space.contains(observation) and "success" in info
+    for action in (None, 1.0, True, np.array([1, 2]), [1]):
+        env.reset(seed=0)
+        with pytest.raises(TypeError, match="an action is an integer index into observation\\['candidates'\\] or"):
+            env.step(action)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("env_id", WORLDS)
+def test_a_hundred_thousand_random_and_out_of_range_actions(env_id):
+    env = gym.make(env_id)
+    rng = np.random.default_rng(1)
+    observation, _ = env.reset(seed=1)
+    for t in range(100_000):
+        count = len(observation["candidates"])
+        action = int(rng.integers(-3, count + 3)) if t % 5 == 0 else int(rng.integers(count))
+        observation, reward, terminated, truncated, _ = env.step(action)
+        assert env.observation_space.contains(observation) and np.isfinite(reward)
+        if terminated or truncated:
+            observation, _ = env.reset(seed=t)

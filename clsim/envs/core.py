@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any, Protocol
 
+import numpy as np
 from gymnasium import spaces
 
 SPLITS = ("train", "seen", "unseen")
@@ -121,6 +122,20 @@ def render_ansi(observation: Mapping[str, Any]) -> str:
 def check_render_mode(render_mode: str | None) -> None:
     if render_mode not in (None, "ansi"):
         raise ValueError(f"render_mode must be None or 'ansi', got {render_mode!r}")
+
+
+def normalise_action(action: Any) -> int | str:
+    """An action as every clsim world takes it: an index into ``observation["candidates"]`` (a Python or numpy
+    integer, or a 0-d integer array) or an action's text. Out-of-range indices and unknown texts are the
+    world's to fail in-world; anything else (None, booleans, floats, longer arrays) is a TypeError."""
+    if isinstance(action, np.ndarray) and action.ndim == 0:
+        action = action.item()
+    if isinstance(action, str):
+        return action
+    if isinstance(action, (int, np.integer)) and not isinstance(action, (bool, np.bool_)):
+        return int(action)
+    raise TypeError(f"an action is an integer index into observation['candidates'] or a candidate's text, got "
+                    f"{action!r} ({type(action).__name__})")
 
 
 def check_cell(family: WorldFamily, task: Task) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Task
+from ..core import Task, normalise_action
 from .expert import next_action
 from .goals import goal_conditions
 from .highlevel import HIGH_STOP, execute, high_level_actions, high_level_expert
@@ -51,12 +51,13 @@ class HouseholdEpisode:
 
     def step(self, action: int | str) -> tuple[float, bool, bool]:
         """(reward, terminated, truncated) of one action: a candidate index or an action string."""
+        action = normalise_action(action)
         if isinstance(action, str):
             text = action
-        elif 0 <= int(action) < len(self.candidates):
-            text = self.candidates[int(action)]
+        elif 0 <= action < len(self.candidates):
+            text = self.candidates[action]
         else:
-            text = f"invalid index {int(action)}"
+            text = f"invalid index {action}"
         self.steps += 1
         world, changes = self.world, self.world.changes
         stop, failure = self._apply(text)

@@ -8,7 +8,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from ..core import Task, check_render_mode, render_ansi, text_spaces
+from ..core import Task, check_render_mode, normalise_action, render_ansi, text_spaces
 from .building import SEEN_BUILDINGS, Building, make_building, parse_scene
 from .domains import DOMAIN_NAMES
 from .language import ASK, STOP, candidate_text, guide_answer, heading_to
@@ -90,12 +90,15 @@ class NavigationEnv(gym.Env):
             self._expert_lengths[task.id] = self._expert_length()
         return self._observation(), self._info(done=False)
 
-    def step(self, action: int):
+    def step(self, action: int | str):
         assert self.task is not None, "call reset() before step()"
-        index = int(action)
-        text = self.candidates[index] if 0 <= index < len(self.candidates) else None
+        action = normalise_action(action)
+        if isinstance(action, str):
+            text = action if action in self.candidates else None
+        else:
+            text = self.candidates[action] if 0 <= action < len(self.candidates) else None
         self.steps += 1
-        self.feedback = "" if text is not None else f"invalid action {index} ."
+        self.feedback = "" if text is not None else f"invalid action {action} ."
         before = self.distance()
         if text == STOP:
             self.stopped = True
