@@ -344,3 +344,42 @@ def test_the_eta_comes_from_the_whole_runs_pace():
     # A resumed run counts only the samples this process did: 20 since sample 80, in 10 s.
     assert remaining_seconds(560, 100, 80, 10.0) == pytest.approx(230.0)
     assert remaining_seconds(560, 80, 80, 3.0) is None, "no pace before the first sample"
+
+
+# Values each option is drawn from: valid ones, bad ones, and strings no option takes.
+OPTION_VALUES = {
+    "--order": ["1", "2", "6", "0", "-3", "x"], "--seed": ["0", "7", "-1", "1e3"],
+    "--per-segment": ["1", "2", "0", "-5", "nan"], "--eval-every": ["3", "1", "0", "big"],
+    "--eval-episodes": ["1", "0", "-2"], "--max-steps": ["6", "0", "3.5"],
+    "--online-iter": ["1", "0.5", "0", "nan", "inf", "-1"], "--memory-size": ["4", "0", "-4", "four"],
+    "--blurry": ["10-10", "si-0-50", "10", "200-1", "x-y"], "--learner": ["er", "finetune", "nope", "a:b"],
+    "--agent": ["lm", "lm-text", "nope"], "--threads": ["1", "0", "two"], "--checkpoint-every": ["2", "0", "-1"],
+    "--agent-option": ["hidden=32", "hidden=0", "heads=3", "nope=1", "dropout=2"],
+    "--learner-option": ["lr=0.001", "lr=nan", "distill=kl", "distill=x", "nope=1"],
+    "--world": ["household", "household-hl", "minecraft"], "--setup": ["environment-il", "behavior-il", "x.yaml"],
+}
+
+
+@pytest.mark.slow
+def test_generated_option_values_exit_0_or_2_and_leave_earlier_runs_alone(tmp_path):
+    import random
+
+    earlier = tmp_path / "earlier"
+    assert tiny_train(earlier).exit_code == 0
+    files = {p: p.read_bytes() for p in earlier.rglob("*") if p.is_file()}
+    rng = random.Random(0)
+    for case in range(40):
+        chosen = rng.sample(sorted(OPTION_VALUES), 2)
+        options = [item for name in chosen for item in (name, rng.choice(OPTION_VALUES[name]))]
+        out = earlier if case % 10 == 0 else tmp_path / f"run{case}"  # some aim at the earlier run's directory
+        result = invoke("train", "--out", str(out), *TINY, "--setup", "environment-il", *options)
+        assert result.exit_code in (0, 2), (options, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (options, result.exception)
+        assert {p: p.read_bytes() for p in earlier.rglob("*") if p.is_file()} == files, options
+
+
+def test_train_says_at_once_how_much_it_prepares(tmp_path):
+    result = tiny_train(tmp_path / "run")
+    assert result.exit_code == 0
+    header = text(result).split("eval at")[0]
+    assert "preparing 8 samples and 8 eval tasks" in header, "said before any sample is learned"

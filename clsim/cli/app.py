@@ -147,6 +147,8 @@ def train(
     verb = f"resuming at sample {start}:" if resume is not None else ""
     console.print(f"[bold]clsim train[/] {verb} {config.setup} order {config.order}, learner {config.learner}, "
                   f"agent {config.agent}, seed {config.seed} -> {target}")
+    suites = 2 * config.eval_episodes * len(config.get_setup().segments(get_family(config.world), config.order))
+    console.print(f"  preparing {total} samples and {suites} eval tasks (the first sample waits for them)")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("samples"),
                TimeElapsedColumn(), RunRemainingColumn())
     with Progress(*columns, console=console, transient=False, disable=not sys.stdout.isatty()) as progress:
