@@ -145,6 +145,7 @@ class RunConfig:
         values = {k: v for k, v in record.items() if k in names}
         if isinstance(values.get("agent"), dict):  # some runs stored the agent's spec here instead of its name
             values["agent"] = "lm-text" if values["agent"].get("class") == "LMPolicy" else str(values["agent"])
+        values["learner"] = RENAMED_LEARNERS.get(values.get("learner"), values.get("learner", "cama"))
         if values.get("agent") == "lm" and record.get("agent_spec", {}).get("class") == "LMPolicy":
             values["agent"] = "lm-text"  # "lm" named the free-text policy before GroundedPolicy took the name
         try:
@@ -156,6 +157,8 @@ class RunConfig:
             raise ValueError(f"not a clsim run configuration: {error}") from error
 
 
+# Learners whose name changed, by the name earlier runs stored: the same method.
+RENAMED_LEARNERS = {"xder": "der++-rewrite"}
 # Learner settings that earlier runs stored but no learner reads (CAMA's chance level is per step now).
 RETIRED_SETTINGS = frozenset({"num_classes"})
 

@@ -25,7 +25,7 @@ def varied_episode(uid: str, actions: list[int]) -> Episode:
 
 
 def test_every_added_learner_is_registered():
-    assert {"perpr", "esr", "mir", "agem", "lwf", "ewc++", "ewc++-noreplay", "xder", "clib"} <= set(learner_names())
+    assert {"perpr", "esr", "mir", "agem", "lwf", "ewc++", "ewc++-noreplay", "der++-rewrite", "clib"} <= set(learner_names())
 
 
 def test_priority_memory_keeps_the_highest_priorities():
@@ -150,7 +150,7 @@ def test_bad_learner_options_name_the_value():
         LearnerConfig(snapshot_period=0)
 
 
-@pytest.mark.parametrize("name", ["perpr", "esr", "mir", "agem", "lwf", "ewc++", "xder", "clib"])
+@pytest.mark.parametrize("name", ["perpr", "esr", "mir", "agem", "lwf", "ewc++", "der++-rewrite", "clib"])
 def test_added_learners_learn_the_episodes_they_train_on(name):
     agent, learner = make(name, batch_size=4, stream_batch=2, online_iter=6, memory_size=4, lr=3e-3)
     episodes = [varied_episode(str(i), [i % 4, (i + 1) % 4]) for i in range(4)]
@@ -231,7 +231,7 @@ def test_buffer_bytes_count_episode_text_stored_logits_and_snapshots():
 
 
 def test_xder_keeps_the_expert_action_on_top_by_shifting_the_others():
-    from clsim.learners.xder import keep_truth_on_top
+    from clsim.learners.derpp_rewrite import keep_truth_on_top
 
     neg = -1e9
     logits = torch.tensor([[2.0, 3.0, 0.0, neg], [5.0, 1.0, 0.5, neg], [0.0, -1.0, -0.5, 4.0]])
@@ -244,7 +244,7 @@ def test_xder_keeps_the_expert_action_on_top_by_shifting_the_others():
 
 
 def test_xder_rewrites_only_the_logits_stored_since_its_last_rewrite():
-    agent, learner = make("xder", batch_size=2, stream_batch=2, online_iter=1, memory_size=10, snapshot_period=4,
+    agent, learner = make("der++-rewrite", batch_size=2, stream_batch=2, online_iter=1, memory_size=10, snapshot_period=4,
                           xder_margin=0.5)
     learner.observe([toy_episode("a", 3), toy_episode("b", 3)])  # 2 samples: stored with their update's logits
     first = {item.episode.uid: item.logits.clone() for item in learner.memory.items}

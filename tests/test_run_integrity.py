@@ -383,3 +383,7 @@ def test_train_says_at_once_how_much_it_prepares(tmp_path):
     assert result.exit_code == 0
     header = text(result).split("eval at")[0]
     assert "preparing 8 samples and 8 eval tasks" in header, "said before any sample is learned"
+
+
+def test_a_run_of_a_renamed_learner_loads_under_its_new_name():
+    assert RunConfig.from_dict({"learner": "xder"}).learner == "der++-rewrite"

@@ -1,17 +1,20 @@
-"""X-DER (Boschini et al., 2022) for task-free streams: DER++ that rewrites the past it stored.
+"""DER++ that rewrites the past it stored: X-DER's (Boschini et al., 2022) update of stored logits, task-free.
 
 DER++ keeps the logits an episode had when it entered memory, often before the policy had
 learned it. X-DER updates the stored logits of the examples of the task just finished with
 the policy's current ones, under a constraint that the ground truth stays the top class, so
-the targets carry what was learned later without teaching a mistake.
+the targets carry what was learned later without teaching a mistake. A task-free stream has no
+task ends, so every `snapshot_period` samples the episodes that entered memory since the previous
+rewrite get their stored logits rewritten. The constraint is a shift of the other candidates'
+logits (a softmax is invariant to shifts, a scale is not for logits of either sign): where some
+other candidate scores within `xder_margin` of the expert's action, all other candidates are
+lowered until the expert's action leads by `xder_margin`, keeping their order and spacing.
 
-A task-free stream has no task ends, so every `snapshot_period` samples the episodes that
-entered memory since the previous refresh get their stored logits rewritten. The constraint
-is applied as a shift of the other candidates' logits (a softmax is invariant to shifts, a
-scale is not for logits of either sign): where some other candidate scores within
-`xder_margin` of the expert's action, all other candidates are lowered until the expert's
-action leads by `xder_margin`, which keeps their order and spacing (the dark knowledge).
-X-DER's future-heads preview has no counterpart here: every candidate is scored from the start.
+This is not X-DER, hence its name: X-DER's other parts are defined over per-task class heads, which
+candidate scoring over one shared action vocabulary does not have: the transplant of newly learned
+classes' logits into older memory items (γ-scaled to keep the ground truth on top), its past and
+future constraint losses between heads, and its preparation of future heads (every candidate is
+scored from the start here).
 """
 
 from __future__ import annotations
@@ -37,10 +40,10 @@ def keep_truth_on_top(logits: torch.Tensor, targets: torch.Tensor, valid: torch.
 
 
 @register
-class XDER(DERPlusPlus):
-    """X-DER: DER++ whose recently stored logits are periodically rewritten by the current policy."""
+class DERPlusPlusRewrite(DERPlusPlus):
+    """DER++ whose recently stored logits are periodically rewritten by the current policy (X-DER's rewrite)."""
 
-    name = "xder"
+    name = "der++-rewrite"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
