@@ -325,8 +325,12 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
         ends = list(segment_ends.values())
         points = eval_points(len(stream), config.eval_every, ends)
         imitation = stream_kind(learner_class, config.learner) == "demonstrations"
+        labelled = getattr(learner_class, "uses_labels", False)  # CLIB balances its memory by label; no other sees one
         for item in stream.iter_from(start):
-            learner.observe([item.demonstration.episode() if imitation else item.demonstration.task])
+            sample = item.demonstration.episode() if imitation else item.demonstration.task
+            if labelled:
+                learner.label(sample.uid if imitation else sample.id, item.label)
+            learner.observe([sample])
             seen = item.position + 1
             if seen == len(stream):
                 learner.flush()

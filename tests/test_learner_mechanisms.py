@@ -276,51 +276,61 @@ def keep_truth_on_top_reference(logits, targets, valid, margin):
     return out
 
 
-def test_clib_trains_on_memory_only_and_credits_loss_decreases_to_the_batch():
-    agent, learner = make("clib", batch_size=3, stream_batch=3, online_iter=1, memory_size=5)
+def test_clib_trains_on_memory_only_and_credits_the_memorys_loss_change_to_the_trained_batch():
+    agent, learner = make("clib", batch_size=3, stream_batch=1, online_iter=1, memory_size=5)
     seen = []
     original = learner.forward
     learner.forward = lambda episodes: seen.append([e.uid for e in episodes]) or original(episodes)
     learner.observe([toy_episode(u, 2) for u in "abc"])
-    assert sorted(item.episode.uid for item in learner.memory.items) == ["a", "b", "c"]
-    assert learner.updates == 3 and all(sorted(batch) == ["a", "b", "c"] for batch in seen), "batches come from memory"
     learner.forward = original
+    assert [item.episode.uid for item in learner.memory.items] == ["a", "b", "c"]
+    assert learner.updates == 3, "one update per episode as it arrives (online_iter 1)"
+    batches, measured = seen[0::2], seen[1::2]  # each update, then the whole memory's losses
+    assert [sorted(b) for b in batches] == [["a"], ["a", "b"], ["a", "b", "c"]], "from memory, the newcomer in it"
+    assert measured == [["a"], ["a", "b"], ["a", "b", "c"]]
     items = learner.memory.items
-    before = [item.priority for item in items]
+    before, previous = [item.priority for item in items], list(learner.losses)
+    learner.update_on([0, 2])
     with torch.no_grad():
-        loss_before = episode_losses(learner.forward([i.episode for i in items])).mean()
-    decrease = learner.update_on(items)
-    with torch.no_grad():
-        loss_after = episode_losses(learner.forward([i.episode for i in items])).mean()
-    assert decrease == pytest.approx(float(loss_before - loss_after), abs=1e-5)
-    assert [item.priority for item in items] == pytest.approx([0.5 * p + 0.5 * decrease for p in before])
+        now = episode_losses(learner.forward([i.episode for i in items])).tolist()
+    change = sum(n - p for n, p in zip(now, previous)) / 3
+    difference = change - (before[0] + before[2]) / 2 / 2
+    expected = [before[0] - 0.1 * difference, before[1], before[2] - 0.1 * difference]
+    assert [item.priority for item in items] == pytest.approx(expected, abs=1e-6)
 
 
-def test_clib_evicts_the_least_important_and_admits_newcomers_at_the_mean():
-    agent, learner = make("clib", memory_size=3)
-    for uid, priority in zip("abc", (0.3, -0.2, 0.8)):
+def test_clib_evicts_the_least_important_episode_of_the_most_frequent_label():
+    agent, learner = make("clib", memory_size=4)
+    for uid, label, priority in zip("abcd", ["heat", "heat", "heat", "cool"], (0.3, -0.2, 0.8, -0.9)):
+        learner.label(uid, label)
         learner.admit(toy_episode(uid, 1))
         learner.memory.items[-1].priority = priority
-    learner.admit(toy_episode("d", 1))
-    assert [item.episode.uid for item in learner.memory.items] == ["a", "c", "d"]
-    assert learner.memory.items[-1].priority == pytest.approx((0.3 - 0.2 + 0.8) / 3)
-    assert learner.memory.seen == 4
+    learner.label("e", "cool")
+    learner.admit(toy_episode("e", 1))  # heat holds 3, cool 1 + 1: heat's least important (b) leaves
+    assert [item.episode.uid for item in learner.memory.items] == ["a", "e", "c", "d"]
+    assert learner.memory.items[1].priority == pytest.approx(-0.9), "a newcomer starts at its label's mean"
+    learner.label("f", "clean")
+    learner.admit(toy_episode("f", 1))  # heat 2, cool 2, clean 1: heat was stored first, its least (a) leaves
+    assert [item.episode.uid for item in learner.memory.items] == ["f", "e", "c", "d"]
+    assert learner.memory.items[0].priority == pytest.approx((0.3 - 0.9 + 0.8 - 0.9) / 4), "first of its label"
+    assert learner.memory.seen == 6 and learner.slot_labels == ["clean", "cool", "heat", "cool"]
 
 
-def test_clib_moves_its_learning_rate_towards_the_window_that_lowers_the_loss_more():
-    from clsim.learners.clib import welch_t
+def test_clibs_one_sided_test_matches_scipys_and_steps_the_rates_towards_the_better_one():
+    from clsim.learners.clib import welch_greater_p
 
-    assert welch_t([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]) == 0.0
-    assert welch_t([3.0, 4.0, 5.0], [1.0, 2.0, 3.0]) == pytest.approx(2.0 / math.sqrt(2 / 3))
+    # scipy.stats.ttest_ind(a, b, equal_var=False, alternative="greater").pvalue for these samples
+    assert welch_greater_p([3.0, 4.0, 5.0], [1.0, 2.0, 3.0]) == pytest.approx(0.03524199845510996, rel=1e-6)
+    assert welch_greater_p([1.0, 2.0, 3.5, 2.0], [1.0, 2.0, 3.0, 9.0]) == pytest.approx(0.7798079569843949, rel=1e-6)
+    assert math.isnan(welch_greater_p([1.0, 1.0], [1.0, 1.0]))
     agent, learner = make("clib", lr=1e-3)
-    lrs = []
-    for i in range(2 * learner.lr_window):
-        lrs.append(learner.optimizer.param_groups[0]["lr"])
-        learner.adapt_lr(1.0 + 0.01 * i if learner.phase == "high" else 0.1 + 0.01 * i)
-    assert lrs[: learner.lr_window] == pytest.approx([1.5e-3] * learner.lr_window)
-    assert lrs[learner.lr_window :] == pytest.approx([1e-3 / 1.5] * learner.lr_window)
-    assert learner.base_lr == pytest.approx(1.5e-3), "the high window lowered the loss more"
-    assert learner.optimizer.param_groups[0]["lr"] == pytest.approx(1.5e-3 * 1.5)
+    learner.decreases = {"high": [0.1 + 0.01 * i for i in range(10)], "low": [0.5 + 0.01 * i for i in range(9)]}
+    learner.windows, learner.window_losses, learner.losses = 29, [1.0], [0.4]  # a low window ends: decrease 0.6
+    learner.lr_is_high = False
+    learner.adapt_lr()
+    assert (learner.high_lr, learner.low_lr) == pytest.approx((0.95e-3, 0.95**2 * 1e-3)), "the low rate won"
+    assert learner.decreases == {"high": [], "low": []}
+    assert learner.optimizer.param_groups[0]["lr"] == pytest.approx(0.95**2 * 1e-3)
 
 
 @pytest.mark.parametrize("name", [n for n in learner_names("demonstrations") if n != "joint"])

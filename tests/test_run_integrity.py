@@ -387,3 +387,14 @@ def test_train_says_at_once_how_much_it_prepares(tmp_path):
 
 def test_a_run_of_a_renamed_learner_loads_under_its_new_name():
     assert RunConfig.from_dict({"learner": "xder"}).learner == "der++-rewrite"
+
+
+def test_clib_alone_receives_each_episodes_label_and_uses_it_for_its_memory(tmp_path):
+    result = tiny_train(tmp_path / "run", "--learner", "clib", "--checkpoint-every", "2")
+    assert result.exit_code == 0, result.output
+    from clsim.eval.checkpoints import load_latest
+
+    state = load_latest(tmp_path / "run" / "checkpoints").learner
+    segments = json.loads((tmp_path / "run" / "config.json").read_text())["segments"]
+    assert state["slot_labels"] and set(state["slot_labels"]) <= set(segments)
+    assert state["labels"] == {}, "each label is used when its episode arrives"

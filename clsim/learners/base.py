@@ -128,6 +128,7 @@ class Learner:
     name: ClassVar[str] = ""
     supports: ClassVar[frozenset[str]] = frozenset({"demonstrations"})
     uses_memory: ClassVar[bool] = True
+    uses_labels: ClassVar[bool] = False  # True: the run loop calls label(uid, segment label) before each sample
     keeps_logits: ClassVar[bool] = False
 
     def __init__(self, agent: nn.Module, config: LearnerConfig | None = None, seed: int = 0) -> None:
