@@ -57,7 +57,8 @@ def test_the_simulated_user_judges_at_its_rate_flips_with_its_noise_and_reacts_l
     assert contrary.end() == {i: (-1 if good else 1) for i, good in enumerate(verdicts)}
     late = SimulatedUser(FeedbackConfig(delay=2), random.Random(0))
     watch_all(late, verdicts)
-    assert late.end() == {i: (1 if good else -1) for i, good in enumerate(verdicts[:-2])}, "the last 2 arrive too late"
+    assert late.end() == {i + 2: (1 if good else -1) for i, good in enumerate(verdicts[:-2])}, (
+        "each judgement arrives 2 actions later and is recorded against the action taken then; the last 2 are lost")
     counts = []
     for seed in range(200):
         some = SimulatedUser(FeedbackConfig(rate=0.5), random.Random(seed))
@@ -72,7 +73,7 @@ def test_the_user_cancels_after_consecutive_negatives_and_the_cancel_counts_as_n
     assert user.end() == {0: 1, 1: -1, 2: 1, 3: -1, 4: -1}
     noisy = SimulatedUser(FeedbackConfig(cancel_after=2, delay=1), random.Random(0))
     assert watch_all(noisy, [False, False, False, True]) == 2, "a late user cancels one action later"
-    assert noisy.end()[2] == -1
+    assert noisy.end() == {1: -1, 2: -1}, "the first judgement arrives at action 1; the cancel is action 2's"
     with pytest.raises(ValueError, match="feedback noise must be in \\[0, 1\\], got 2"):
         FeedbackConfig(noise=2)
 

@@ -3,9 +3,11 @@
 The user's judgement comes from the world's expert: an action is good (+1) when it is the
 expert's next action or meets a goal condition, bad (-1) when it undoes one or is anything
 else. The config makes the user imperfect the ways real users are: they judge only some
-actions (`rate`), press the wrong button (`noise`), react late (`delay` actions; feedback due
-after the episode ended is lost), and reboot an episode that keeps going wrong (`cancel_after`
-negatives in a row; the cancelling action counts as -1).
+actions (`rate`), press the wrong button (`noise`), react late (`delay` actions), and reboot an
+episode that keeps going wrong (`cancel_after` negatives in a row; the cancelling action counts
+as -1). A late judgement arrives while the agent takes a later action and is recorded against
+that one, as a system that cannot read the user's mind would record it (feedback due after the
+episode ended is lost); `propagate` is the learner's guess at what it was about.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ class SimulatedUser:
 
     config: FeedbackConfig
     rng: random.Random
-    pending: list[tuple[int, int, int]] = field(default_factory=list)  # (due step, action index, value)
-    delivered: dict[int, int] = field(default_factory=dict)  # action index -> feedback
+    pending: list[tuple[int, int, int]] = field(default_factory=list)  # (due step, judged action, value)
+    delivered: dict[int, int] = field(default_factory=dict)  # action index it arrived at -> feedback
     streak: int = 0
 
     def start(self) -> None:
@@ -59,8 +61,8 @@ class SimulatedUser:
             self.pending.append((index + self.config.delay, index, value))
         due = [p for p in self.pending if p[0] <= index]
         self.pending = [p for p in self.pending if p[0] > index]
-        for _, target, value in sorted(due):
-            self.delivered[target] = value
+        for _, _, value in sorted(due):  # it arrives now: attached to the action being taken
+            self.delivered[index] = value
             self.streak = self.streak + 1 if value < 0 else 0
         if self.config.cancel_after and self.streak >= self.config.cancel_after:
             self.delivered[index] = -1
