@@ -133,6 +133,10 @@ def test_a_stream_exported_as_jsonl_reads_back_identically(household, tmp_path):
     (tmp_path / "bad.jsonl").write_text(lines[0] + "\n{ not json\n")
     with pytest.raises(ValueError, match="bad.jsonl:2: not a stream sample"):
         Stream(household, setup, 1, seed=3, per_segment=1, source=tmp_path / "bad.jsonl")
+    first, second = lines[0], next(line for line in lines if json.loads(line)["segment"] != json.loads(lines[0])["segment"])
+    (tmp_path / "recurs.jsonl").write_text("\n".join([first, second, first]) + "\n")
+    with pytest.raises(ValueError, match="recurs.jsonl: segment .* returns \\(sample 3\\) after other segments"):
+        Stream(household, setup, 1, seed=3, per_segment=1, source=tmp_path / "recurs.jsonl")
     (tmp_path / "stray.jsonl").write_text(lines[0].replace('"segment": "', '"segment": "x') + "\n")
     with pytest.raises(ValueError, match="was written for another setup: setup behavior-il puts its samples in .*"
                                          "which are not among the file's segments"):

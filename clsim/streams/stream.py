@@ -145,6 +145,14 @@ def read_jsonl(path: Path, family: str, setup: Setup) -> tuple[tuple[tuple[str, 
         tasks.append((segment, task))
     if not tasks:
         raise ValueError(f"stream file {path} holds no samples")
+    finished: set[str] = set()
+    for number, ((name, _), (previous, _)) in enumerate(zip(tasks[1:], tasks), 2):
+        if name != previous:
+            finished.add(previous)
+            if name in finished:
+                raise ValueError(f"stream file {path}: segment {name!r} returns (sample {number}) after other "
+                                 "segments; recurring segments are not supported, as learning accuracy, forgetting "
+                                 "and transfer are measured per segment, not per visit")
     periods = tuple(tuple(name.split("+")) for name in dict.fromkeys(s for s, _ in tasks))
     segments = [label for labels in periods for label in labels]
     if len(set(segments)) != len(segments):
