@@ -17,16 +17,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from .agents import LMPolicyConfig, RandomAgent, make_agent
+from .agents import LMPolicyConfig, make_agent
 from .agents.base import Agent
 from .agents.registry import agent_config, agent_spec, load_weights
 from .envs import get_family
-from .envs.core import Task, WorldFamily
 from .eval.checkpoints import Checkpoint, latest_samples, load_latest, restore_rng, rng_state, save_checkpoint
-from .eval.episodes import score
-from .eval.rollout import rollout
+from .eval.evaluator import eval_points, evaluate, random_baseline, seen_segments, upcoming_segments
 from .eval.rundir import RunDirectory
-from .eval.summary import SPLITS, add_forward_transfer, plot_run, score_keys, summarise
+from .eval.summary import add_forward_transfer, plot_run, summarise
 from .learners import Learner, LearnerConfig, get_learner
 from .plugins import construct
 from .provenance import provenance
@@ -209,42 +207,6 @@ def learner_cost(learner: Any) -> dict[str, int | None]:
             "memory_bytes": buffer_bytes() if callable(buffer_bytes) else None}
 
 
-def eval_points(total: int, every: int, segment_ends: list[int]) -> list[int]:
-    """Sample counts at which to evaluate: every `every` samples, each segment end, the end."""
-    return sorted(set(range(every, total + 1, every)) | set(segment_ends) | {total})
-
-
-def _seen_segments(stream: Stream, samples: int, first: dict[str, int]) -> list[str]:
-    """Labels of which at least one sample has arrived (in a blurry stream, before their own segment too);
-    `first` is ``stream.first_seen()``."""
-    return [s for s in stream.segments if first.get(s, len(stream) + 1) <= samples]
-
-
-def _upcoming(stream: Stream, samples: int, seen: list[str], ends: dict[str, int]) -> list[str]:
-    """At a period's end, the next period's labels of which no sample has arrived: scored for FWT only.
-    `ends` is ``stream.segment_ends()``."""
-    for labels, following in zip(stream.periods, stream.periods[1:]):
-        if ends[labels[0]] == samples:
-            return [s for s in following if s not in seen]
-    return []
-
-
-def evaluate(family: WorldFamily, agent: Agent, suites: dict[str, dict[str, list[Task]]], segments: list[str],
-             max_steps: int) -> dict[str, dict[str, dict[str, float]]]:
-    """Roll `agent` out on the suites of `segments`, all episodes in one batch; segment -> split -> score
-    name -> value, the form eval records store."""
-    jobs = [(s, split) for s in segments for split in suites[s]]
-    tasks = [t for s, split in jobs for t in suites[s][split]]
-    results = rollout(family, agent, tasks, max_steps=max_steps)
-    out: dict[str, dict[str, dict[str, float]]] = {}
-    start = 0
-    for s, split in jobs:
-        n = len(suites[s][split])
-        out.setdefault(s, {})[split] = score(results[start : start + n]).as_dict()
-        start += n
-    return out
-
-
 def run_experiment(config: RunConfig, out: Path,
                    on_sample: Callable[[int], None] | None = None,
                    on_eval: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
@@ -337,8 +299,8 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
             if on_sample:
                 on_sample(seen)
             if seen in points:
-                current = _seen_segments(stream, seen, first_seen)
-                upcoming = _upcoming(stream, seen, current, segment_ends)
+                current = seen_segments(stream, seen, first_seen)
+                upcoming = upcoming_segments(stream, seen, current, segment_ends)
                 scores = evaluate(family, agent, suites, current + upcoming, config.max_steps)
                 record = {"samples": seen, "updates": getattr(learner, "updates", None), "segment": item.segment,
                           "scores": {s: scores[s] for s in current}, "upcoming": {s: scores[s] for s in upcoming}}
@@ -355,11 +317,8 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
                            "peak_rss_mb": peak_rss_mb(),
                            "trainable_parameters": sum(p.numel() for p in agent.parameters() if p.requires_grad)}
         if config.random_baseline:
-            values = evaluate(family, RandomAgent(config.seed), suites, list(stream.segments), config.max_steps)
-            per_segment = {split: {k: {s: values[s][split][k] for s in stream.segments}
-                                   for k in score_keys(values)} for split in SPLITS}
-            summary["random_baseline"] = {split: {k: float(np.mean(list(per_segment[split][k].values())))
-                                                  for k in per_segment[split]} for split in SPLITS}
+            summary["random_baseline"], per_segment = random_baseline(family, suites, stream.segments,
+                                                                      config.max_steps, config.seed)
             summary["random_baseline_per_segment"] = per_segment
             add_forward_transfer(summary, run.records, per_segment)
         plot_run(run, summary)

@@ -18,9 +18,10 @@ from safetensors.torch import load_file
 from .agents import make_agent
 from .agents.registry import load_weights
 from .envs import get_family
+from .eval.evaluator import evaluate
 from .eval.rundir import RunDirectory, RunDirectoryError, atomic_write_json
 from .eval.summary import SPLITS, score_keys
-from .experiment import RunConfig, evaluate
+from .experiment import RunConfig
 
 
 def evaluate_run(path: Path, episodes: int, max_steps: int | None = None, force: bool = False) -> dict[str, Any]:

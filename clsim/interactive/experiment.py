@@ -21,11 +21,12 @@ import torch
 
 from ..agents import LMPolicyConfig, make_agent
 from ..envs import get_family
+from ..eval.evaluator import evaluate
 from ..eval.plots import plot_stream_curves
 from ..eval.rundir import RunDirectory
 from ..eval.stream_metrics import stream_metrics
 from ..eval.summary import matrix as score_matrix
-from ..experiment import deterministic, evaluate
+from ..experiment import deterministic
 from ..learners import LearnerConfig
 from ..learners.bandit import BanditLearner
 from ..streams import get_setup
