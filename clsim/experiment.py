@@ -59,7 +59,7 @@ class RunConfig:
     learner_config: LearnerConfig = field(default_factory=LearnerConfig)
     policy_config: LMPolicyConfig = field(default_factory=LMPolicyConfig)
     agent_options: dict[str, Any] = field(default_factory=dict)  # the agent's config fields (--agent-option)
-    setup_definition: dict[str, Any] | None = None  # a setup file's content, read once: the run no longer needs it
+    setup_definition: dict[str, Any] | None = None  # a setup file's content, read once: the run does not need the file
 
     def __post_init__(self) -> None:
         if self.setup_definition is None and is_setup_file(self.setup):
@@ -145,7 +145,7 @@ class RunConfig:
             values["agent"] = "lm-text" if values["agent"].get("class") == "LMPolicy" else str(values["agent"])
         values["learner"] = RENAMED_LEARNERS.get(values.get("learner"), values.get("learner", "cama"))
         if values.get("agent") == "lm" and record.get("agent_spec", {}).get("class") == "LMPolicy":
-            values["agent"] = "lm-text"  # "lm" named the free-text policy before GroundedPolicy took the name
+            values["agent"] = "lm-text"  # a run whose spec is LMPolicy's: the free-text policy, now "lm-text"
         try:
             learner = {k: v for k, v in record.get("learner_config", {}).items() if k not in RETIRED_SETTINGS}
             values["learner_config"] = LearnerConfig(**learner)
