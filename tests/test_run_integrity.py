@@ -398,3 +398,12 @@ def test_clib_alone_receives_each_episodes_label_and_uses_it_for_its_memory(tmp_
     segments = json.loads((tmp_path / "run" / "config.json").read_text())["segments"]
     assert state["slot_labels"] and set(state["slot_labels"]) <= set(segments)
     assert state["labels"] == {}, "each label is used when its episode arrives"
+
+
+def test_runs_from_other_commits_or_thread_counts_are_compared_as_one_setting():
+    from clsim.eval.report import settings_id
+
+    config = RunConfig(learner="er").pinned().to_dict()
+    elsewhere = {**config, "threads": 7, "provenance": {"git_commit": "abc", "platform": "other"}}
+    assert settings_id({**config, "provenance": {"git_commit": "def"}}) == settings_id(elsewhere)
+    assert settings_id(config) != settings_id({**config, "per_segment": 3}), "settings still separate runs"

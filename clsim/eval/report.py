@@ -40,10 +40,15 @@ def cell(item: Any, column: str) -> str:
     return fmt(*item.scores[column], item.runs) if column in item.scores else "—"
 
 
+# What a run records beside its settings, or settings that make replicates rather than other experiments: the
+# thread count changes the bits of a run, not what it measures.
+NOT_SETTINGS = ("learner", "order", "seed", "agent_spec", "segments", "provenance", "threads")
+
+
 def settings_id(config: dict[str, Any]) -> str:
-    """A short fingerprint of every setting but learner, order and seed: runs that share it may be
-    averaged (with their learner's) and compared (across learners)."""
-    settings = {k: v for k, v in config.items() if k not in ("learner", "order", "seed", "agent_spec", "segments")}
+    """A short fingerprint of every setting but learner, order and seed (and what `NOT_SETTINGS` names): runs that
+    share it may be averaged (with their learner's) and compared (across learners)."""
+    settings = {k: v for k, v in config.items() if k not in NOT_SETTINGS}
     return hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:6]
 
 
