@@ -73,7 +73,8 @@ def test_a_stream_file_is_stored_by_absolute_path_and_content_hash(tmp_path, mon
     assert invoke("eval", str(tmp_path / "run"), "--episodes", "1").exit_code == 0
 
     lines = (tmp_path / "s.jsonl").read_text().splitlines()
-    (tmp_path / "s.jsonl").write_text("\n".join(lines[1:] + lines[:1]) + "\n")  # same samples, another order
+    assert json.loads(lines[0])["segment"] == json.loads(lines[1])["segment"]
+    (tmp_path / "s.jsonl").write_text("\n".join([lines[1], lines[0], *lines[2:]]) + "\n")  # two samples swapped
     changed = invoke("eval", str(tmp_path / "run"), "--episodes", "2")
     assert changed.exit_code == 2 and "changed since this run started" in text(changed)
     assert not (tmp_path / "run" / "eval-2.json").exists()
