@@ -172,8 +172,8 @@ class CLIB(Learner):
         items = self.memory.items
         with torch.no_grad():
             losses = episode_losses(self.forward([item.episode for item in items])).tolist()
-        previous = self.losses
-        kept = [i for i in range(min(len(previous), len(losses))) if i not in set(self.replaced)]
+        previous, replaced = self.losses, set(self.replaced)
+        kept = [i for i in range(min(len(previous), len(losses))) if i not in replaced]
         change = sum(losses[i] - previous[i] for i in kept) / len(kept) if previous and kept else 0.0
         if self.trained:
             mean = sum(items[i].priority for i in self.trained) / len(self.trained)
