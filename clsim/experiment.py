@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -224,28 +224,31 @@ def run_experiment(config: RunConfig, out: Path,
 def resume_experiment(out: Path, on_sample: Callable[[int], None] | None = None,
                       on_eval: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Continue the unfinished run in `out` from its latest checkpoint, to the numbers it would have had."""
-    run, config = _open_unfinished(out)
-    return deterministic(lambda: _run(config, out, run, on_sample, on_eval), config.threads)
+    run, config, segments = _open_unfinished(out)
+    return deterministic(lambda: _run(config, out, run, on_sample, on_eval, segments), config.threads)
 
 
 def resume_plan(out: Path) -> tuple[RunConfig, int]:
     """The unfinished run's config and the samples it has already learned (0 before its first checkpoint)."""
-    run, config = _open_unfinished(out)
+    run, config, _ = _open_unfinished(out)
     with run:
         return config, latest_samples(run.checkpoints)
 
 
-def _open_unfinished(out: Path) -> tuple[RunDirectory, RunConfig]:
+def _open_unfinished(out: Path) -> tuple[RunDirectory, RunConfig, list[str] | None]:
+    """The unfinished run in `out`, locked; its config; the segments it stored (None for runs that stored none)."""
     run, saved = RunDirectory.open(out)
     config = RunConfig.from_dict(saved).pinned()
     config.validate()
-    stored, rebuilt = saved.get("segments"), list(config.stream().segments)
-    if stored is not None and list(stored) != rebuilt:
+    return run, config, saved.get("segments")
+
+
+def _check_segments(out: Path, stored: list[str] | None, rebuilt: Sequence[str]) -> None:
+    """Refuse to resume a run whose config no longer rebuilds the segments it learned, in their order."""
+    if stored is not None and list(stored) != list(rebuilt):
         raise ValueError(f"{out} learned its segments in the order {', '.join(map(str, stored))}, but its config "
                          f"now gives {', '.join(rebuilt)}, so it cannot be resumed to the same numbers; start it "
                          "again")
-    return run, config
-
 
 
 def deterministic(job: Callable[[], dict[str, Any]], threads: int) -> dict[str, Any]:
@@ -261,7 +264,7 @@ def deterministic(job: Callable[[], dict[str, Any]], threads: int) -> dict[str, 
 
 
 def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: Callable[[int], None] | None,
-         on_eval: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
+         on_eval: Callable[[dict[str, Any]], None] | None, stored_segments: list[str] | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     reset_peak_rss()
     random.seed(config.seed)
@@ -280,6 +283,8 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
     else:
         run = resumed
     with run:  # locked until the run ends: one writer per run directory
+        if resumed is not None:
+            _check_segments(out, stored_segments, stream.segments)
         start, earlier = (0, 0.0) if resumed is None else _restore(run, agent, learner)
         if resumed is not None:
             started = time.perf_counter()
