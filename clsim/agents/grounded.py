@@ -35,13 +35,12 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers import BertConfig, BertModel
 
 from ..options import check_settings
 from .base import NEG_INF, ActByScores, Observation, pad_ids
 from .line_encoder import LineEncoder
 from .lines import bindings, contents, line_flags, line_name, split_line
-from .lm_policy import split_lines
+from .lm_policy import context_encoder, split_lines
 from .tokenizer import WordTokenizer
 
 
@@ -91,11 +90,7 @@ class GroundedPolicy(ActByScores, nn.Module):
             self.lines = LineEncoder(self.tokenizer, c)
             self.word_proj = nn.Linear(c.word_dim, c.hidden)
             self.summary = nn.Parameter(torch.randn(c.hidden) * 0.02)
-            self.encoder = BertModel(BertConfig(
-                vocab_size=4, hidden_size=c.hidden, num_hidden_layers=c.layers, num_attention_heads=c.heads,
-                intermediate_size=c.intermediate, max_position_embeddings=c.max_positions + 1,
-                hidden_dropout_prob=c.dropout, attention_probs_dropout_prob=0.0, type_vocab_size=2,
-            ), add_pooling_layer=False)
+            self.encoder = context_encoder(c, attention_dropout=0.0)
             self.point_query = nn.Linear(c.hidden, c.hidden)
             self.point_key = nn.Linear(c.hidden, c.hidden)
             self.pair_candidate = nn.Linear(c.hidden, c.hidden)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -40,6 +41,16 @@ class LMPolicyConfig:
         check_settings(self, {"hidden": 1, "layers": 1, "heads": 1, "intermediate": 1, "word_dim": 1, "line_head": 1,
                               "max_positions": 1, "max_line_words": 1, "dropout": 0.0},
                        below={"dropout": 1.0}, divides=("heads", "hidden"))
+
+
+def context_encoder(config: Any, attention_dropout: float) -> BertModel:
+    """The small BERT both line policies run over [summary] + instruction words + line vectors (fed as
+    embeddings, so its own vocabulary is a stub); two token types tell words from lines."""
+    return BertModel(BertConfig(
+        vocab_size=4, hidden_size=config.hidden, num_hidden_layers=config.layers, num_attention_heads=config.heads,
+        intermediate_size=config.intermediate, max_position_embeddings=config.max_positions + 1,
+        hidden_dropout_prob=config.dropout, attention_probs_dropout_prob=attention_dropout, type_vocab_size=2,
+    ), add_pooling_layer=False)
 
 
 def split_lines(text: str) -> list[str]:
@@ -97,11 +108,7 @@ class LMPolicy(ActByScores, nn.Module):
             self.lines = LineEncoder(len(self.tokenizer), c)
             self.word_proj = nn.Linear(c.word_dim, c.hidden)
             self.cls = nn.Parameter(torch.randn(c.hidden) * 0.02)
-            self.encoder = BertModel(BertConfig(
-                vocab_size=4, hidden_size=c.hidden, num_hidden_layers=c.layers, num_attention_heads=c.heads,
-                intermediate_size=c.intermediate, max_position_embeddings=c.max_positions + 1,
-                hidden_dropout_prob=c.dropout, attention_probs_dropout_prob=c.dropout, type_vocab_size=2,
-            ), add_pooling_layer=False)
+            self.encoder = context_encoder(c, attention_dropout=c.dropout)
             self.query = nn.Linear(c.hidden, c.hidden)
             self.context_query = nn.Linear(c.hidden, c.hidden, bias=False)
             self.key = nn.Linear(c.hidden, c.hidden)
