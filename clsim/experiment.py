@@ -288,9 +288,8 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
         start, earlier = (0, 0.0) if resumed is None else _restore(run, agent, learner)
         if resumed is not None:
             started = time.perf_counter()
-        segment_ends, first_seen = stream.segment_ends(), stream.first_seen()  # fixed for the whole stream
-        ends = list(segment_ends.values())
-        points = eval_points(len(stream), config.eval_every, ends)
+        period_ends, first_seen = stream.period_ends(), stream.first_seen()  # fixed for the whole stream
+        points = eval_points(len(stream), config.eval_every, period_ends)
         imitation = stream_kind(learner_class, config.learner) == "demonstrations"
         labelled = getattr(learner_class, "uses_labels", False)  # CLIB balances its memory by label; no other sees one
         for item in stream.iter_from(start):
@@ -305,7 +304,7 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
                 on_sample(seen)
             if seen in points:
                 current = seen_segments(stream, seen, first_seen)
-                upcoming = upcoming_segments(stream, seen, current, segment_ends)
+                upcoming = upcoming_segments(stream, seen, current, period_ends)
                 scores = evaluate(family, agent, suites, current + upcoming, config.max_steps)
                 record = {"samples": seen, "updates": getattr(learner, "updates", None), "segment": item.segment,
                           "scores": {s: scores[s] for s in current}, "upcoming": {s: scores[s] for s in upcoming}}
@@ -316,7 +315,7 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
                 _checkpoint(run, agent, learner, seen, earlier + time.perf_counter() - started)
         train_seconds = earlier + time.perf_counter() - started
         run.save_weights("final", agent.state_dict())
-        summary = summarise(run.records, stream.segments, points, ends)
+        summary = summarise(run.records, stream.visits(), points)
         summary["cost"] = {"wall_seconds": round(train_seconds, 2),
                            "samples_per_second": round(len(stream) / train_seconds, 3), **learner_cost(learner),
                            "peak_rss_mb": peak_rss_mb(),

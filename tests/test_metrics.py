@@ -74,6 +74,45 @@ def test_forward_transfer_is_the_next_segments_score_before_it_starts_above_rand
                {"scores": {"a": scores(0.4), "b": scores(0.5), "c": scores(0.7)}, "upcoming": {}}]
     baseline = {split: {k: {"a": 0.0, "b": 0.1, "c": 0.05} for k in SCORES} for split in SPLITS}
     summary = {"segments": ["a", "b", "c"], "samples": [10, 20, 30], "segment_ends": [10, 20, 30],
+               "segment_starts": [0, 10, 20],
                "metrics": {f"{s}/{k}": {} for s in SPLITS for k in SCORES}}
     add_forward_transfer(summary, records, baseline)
     assert summary["metrics"]["seen/sr"]["fwt"] == pytest.approx(((0.3 - 0.1) + (0.2 - 0.05)) / 2)
+
+
+def test_a_recurring_segment_is_scored_per_visit_and_at_its_last_visit():
+    from clsim.eval.summary import recurrence_metrics, summarise
+    from clsim.streams.stream import Visit
+
+    nan = math.nan
+    # segments a, b; a returns: a (0-10), b (10-20), a again (20-30); eval points at 10, 20, 30
+    visits = [Visit("a", 1, 0, 10), Visit("b", 1, 10, 20), Visit("a", 2, 20, 30)]
+    a = np.array([[0.8, nan],
+                  [0.3, 0.6],
+                  [0.7, 0.4]])
+    records = [{"samples": n, "scores": {s: {split: {"sr": a[i, j]} for split in ("seen", "unseen")}
+                                         for j, s in enumerate("ab") if not math.isnan(a[i, j])}}
+               for i, n in enumerate([10, 20, 30])]
+    summary = summarise(records, visits, [10, 20, 30])
+    assert summary["segments"] == ["a", "b"] and summary["segment_ends"] == [30, 20]
+    assert summary["segment_starts"] == [0, 10] and summary["period_ends"] == [10, 20, 30]
+    per_visit = [v["seen/sr"] for v in summary["visits"]]
+    assert per_visit[0] == {"before": pytest.approx(nan, nan_ok=True), "learned": 0.8, "forgotten": pytest.approx(0.5)}
+    assert per_visit[1] == {"before": pytest.approx(nan, nan_ok=True), "learned": 0.6, "forgotten": pytest.approx(0.2)}
+    assert per_visit[2]["before"] == 0.3 and per_visit[2]["learned"] == 0.7 and math.isnan(per_visit[2]["forgotten"])
+    m = summary["metrics"]["seen/sr"]
+    assert m["learning_accuracy"] == pytest.approx((0.7 + 0.6) / 2), "a at the end of its last visit"
+    assert m["isolated_forgetting"] == pytest.approx((0.5 + 0.2) / 2)
+    assert m["retained_at_return"] == pytest.approx(0.3) and m["relearned"] == pytest.approx(0.4)
+    assert math.isnan(m["forgetting_per_segment"][0]), "a's last visit ends the stream: no time to forget it"
+    assert m["forgetting_per_segment"][1] == pytest.approx(0.6 - 0.4)
+    assert recurrence_metrics([], [])["relearned"] != recurrence_metrics([], [])["relearned"], "NaN without visits"
+
+
+def test_a_stream_without_recurrences_has_no_visit_entries():
+    from clsim.eval.summary import summarise
+    from clsim.streams.stream import Visit
+
+    records = [{"samples": 10, "scores": {"a": {"seen": {"sr": 0.5}, "unseen": {"sr": 0.5}}}}]
+    summary = summarise(records, [Visit("a", 1, 0, 10)], [10])
+    assert "visits" not in summary and "relearned" not in summary["metrics"]["seen/sr"]

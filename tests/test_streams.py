@@ -133,10 +133,18 @@ def test_a_stream_exported_as_jsonl_reads_back_identically(household, tmp_path):
     (tmp_path / "bad.jsonl").write_text(lines[0] + "\n{ not json\n")
     with pytest.raises(ValueError, match="bad.jsonl:2: not a stream sample"):
         Stream(household, setup, 1, seed=3, per_segment=1, source=tmp_path / "bad.jsonl")
-    first, second = lines[0], next(line for line in lines if json.loads(line)["segment"] != json.loads(lines[0])["segment"])
+    write_jsonl(Stream(household, setup, 2, seed=3, per_segment=1), tmp_path / "disjoint.jsonl")
+    first, second, *_ = (tmp_path / "disjoint.jsonl").read_text().splitlines()
     (tmp_path / "recurs.jsonl").write_text("\n".join([first, second, first]) + "\n")
-    with pytest.raises(ValueError, match="recurs.jsonl: segment .* returns \\(sample 3\\) after other segments"):
-        Stream(household, setup, 1, seed=3, per_segment=1, source=tmp_path / "recurs.jsonl")
+    recurs = Stream(household, setup, 1, seed=3, per_segment=1, source=tmp_path / "recurs.jsonl")
+    assert [(v.label, v.number, v.start, v.end) for v in recurs.visits()] == [
+        (json.loads(first)["segment"], 1, 0, 1), (json.loads(second)["segment"], 1, 1, 2),
+        (json.loads(first)["segment"], 2, 2, 3)], "a segment that returns is a second visit, not a new segment"
+    merged = json.loads(second)
+    merged["segment"] = json.loads(first)["segment"] + "+" + merged["segment"]
+    (tmp_path / "regroup.jsonl").write_text("\n".join([first, json.dumps(merged)]) + "\n")
+    with pytest.raises(ValueError, match="regroup.jsonl: label .* is major in two different periods"):
+        Stream(household, setup, 1, seed=3, per_segment=1, source=tmp_path / "regroup.jsonl")
     (tmp_path / "stray.jsonl").write_text(lines[0].replace('"segment": "', '"segment": "x') + "\n")
     with pytest.raises(ValueError, match="was written for another setup: setup behavior-il puts its samples in .*"
                                          "which are not among the file's segments"):
@@ -270,3 +278,49 @@ def test_orders_1_to_5_are_cl_alfreds_own(household):
     for order, (b, e) in enumerate(zip(behavior, environment), 1):
         assert get_setup("behavior-il").segments(household, order) == tuple(short[s] for s in b.split())
         assert get_setup("environment-il").segments(household, order) == tuple(e.split())
+
+
+def test_a_recurring_segment_is_a_second_visit_with_new_demonstrations(household):
+    once, twice = (Stream(household, get_setup(name), 2, seed=1, per_segment=3)
+                   for name in ("behavior-il", "behavior-il-recurring"))
+    assert twice.segments == once.segments, "a recurrence adds no segment"
+    assert twice.tasks[: len(once)] == once.tasks, "up to the recurrence, the stream is Behavior-IL's"
+    first = once.segments[0]
+    assert [s for s, _ in twice.tasks[len(once):]] == [first] * 3
+    assert {t.id for _, t in twice.tasks[len(once):]}.isdisjoint(t.id for s, t in once.tasks if s == first)
+    assert twice.period_ends() == [3 * k for k in range(1, 9)]
+    assert [(v.label, v.number) for v in twice.visits()][-1] == (first, 2)
+    assert twice.segment_ends()[first] == 24, "a segment's end is its last visit's"
+    with pytest.raises(ValueError, match="has recurring segments .*blurry streams .* cannot recur"):
+        Stream(household, get_setup("behavior-il-recurring"), 1, seed=1, per_segment=3, blurry=Blurry(0, 10))
+
+
+def test_setup_files_may_let_a_segment_recur_but_not_twice_in_a_row(household, tmp_path):
+    segments = {"kitchen": {"environment": "kitchen"}, "bathroom": {"environment": "bathroom"}}
+    (tmp_path / "cycle.json").write_text(json.dumps({"segments": segments,
+                                                     "orders": [["kitchen", "bathroom", "kitchen"]]}))
+    stream = Stream(household, get_setup(str(tmp_path / "cycle.json")), 1, seed=0, per_segment=2)
+    assert stream.segments == ("kitchen", "bathroom") and len(stream) == 6
+    (tmp_path / "twice.json").write_text(json.dumps({"segments": segments,
+                                                     "orders": [["kitchen", "kitchen", "bathroom"]]}))
+    with pytest.raises(ValueError, match="at least once, never twice in a row"):
+        get_setup(str(tmp_path / "twice.json"))
+
+
+def test_a_run_on_a_recurring_stream_is_scored_at_every_period_end_and_per_visit(tmp_path):
+    from clsim.experiment import RunConfig, run_experiment
+
+    config = RunConfig(setup="behavior-il-recurring", learner="finetune", per_segment=1, eval_every=100,
+                       eval_episodes=1, max_steps=5, random_baseline=True, checkpoint_every=0)
+    summary = run_experiment(config, tmp_path / "run")
+    assert summary["samples"] == list(range(1, 9)), "an eval point at each of the 8 periods' ends"
+    assert [(v["label"], v["visit"]) for v in summary["visits"]][-1] == ("look_at_obj_in_light", 2)
+    assert summary["segment_starts"][0] == 0 and summary["segment_ends"][0] == 8
+    assert "relearned" in summary["metrics"]["seen/sr"] and "fwt" in summary["metrics"]["seen/sr"]
+
+
+def test_feedback_runs_refuse_recurring_setups():
+    from clsim.interactive.experiment import FeedbackRunConfig
+
+    with pytest.raises(ValueError, match="recurring segment .* arrive once and stay"):
+        FeedbackRunConfig(setup="behavior-il-recurring").validate()

@@ -36,7 +36,7 @@ from ..streams import get_setup, setup_names
 from ..streams.stream import write_jsonl
 from .play import choose_task, play
 from .progress import RunRemainingColumn
-from .tables import metrics_table, print_report, print_table, segment_table
+from .tables import metrics_table, print_report, print_table, segment_table, visits_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="clsim: embodied and online continual learning.")
@@ -180,6 +180,9 @@ def train(
                  f"free the space and continue with: clsim train --resume {target}")
     print_table(console, segment_table(summary, f"Final scores per {config.get_setup().unit} (%)"))
     print_table(console, metrics_table(summary))
+    visits = visits_table(summary)
+    if visits is not None:
+        print_table(console, visits)
     cost = summary["cost"]
     updates = f"{cost['updates']} updates" if cost["updates"] is not None else "learning"
     console.print(f"{updates} in {cost['wall_seconds']:.0f}s; results in [bold]{target}[/] "
@@ -449,7 +452,9 @@ def list_(what: Annotated[str, typer.Argument(help="worlds, setups, learners or 
     agent_plugins = {name: f"plug-in ({ep})" for name, ep in plugin_entries(AGENT_PLUGINS).items()}
     catalogue = {
         "worlds": {name: get_family(name).env_id for name in family_names()},
-        "setups": {**{name: f"one segment per {get_setup(name).unit}" for name in setup_names()},
+        "setups": {**{name: f"one segment per {get_setup(name).unit}"
+                      + (", the first returning at the end" if get_setup(name).first_returns else "")
+                      for name in setup_names()},
                    "FILE.yaml|json": "your own: segments as filters over task fields"},
         "learners": {**{name: _summary_line(LEARNERS[name]) for name in learner_names()}, **learner_plugins},
         "agents": {**{name: _summary_line(AGENTS[name]) for name in agent_names()}, **agent_plugins},

@@ -23,8 +23,8 @@ def print_table(console: Console, table: Table) -> None:
         console.width = saved
 
 
-def _pct(value: float) -> str:
-    return "—" if value != value else f"{100 * value:.1f}"  # NaN -> dash; rich right-aligns
+def _pct(value: float | None) -> str:
+    return "—" if value is None or value != value else f"{100 * value:.1f}"  # NaN (None in JSON) -> dash
 
 
 def segment_table(summary: dict[str, Any], title: str) -> Table:
@@ -56,6 +56,24 @@ def metrics_table(summary: dict[str, Any]) -> Table:
         stats = ("a_last", "a_avg", "a_auc", "learning_accuracy", "forgetting", "bwt", "fwt")
         table.add_row(key, *(_pct(m.get(k, float("nan"))) for k in stats),
                       _pct(baseline.get(split, {}).get(score, float("nan"))))
+    return table
+
+
+def visits_table(summary: dict[str, Any], key: str = "seen/sr") -> Table | None:
+    """Per visit of a stream whose segments recur: the score when it began, at its end, and what was lost before the
+    segment returned (or by the stream's end); None for a stream without recurrences."""
+    if "visits" not in summary:
+        return None
+    m = summary["metrics"][key]
+    table = Table(title=f"Visits ({key}, %)", title_justify="left", caption_justify="left",
+                  caption=f"At return: {_pct(m['retained_at_return'])} kept, {_pct(m['relearned'])} relearned; "
+                          f"isolated forgetting {_pct(m['isolated_forgetting'])}.")
+    for column in ("segment", "visit", "samples", "before", "learned", "forgotten"):
+        table.add_column(column, justify="left" if column == "segment" else "right")
+    for v in summary["visits"]:
+        s = v[key]
+        table.add_row(v["label"], str(v["visit"]), f"{v['start']}-{v['end']}",
+                      *(_pct(s[k]) for k in ("before", "learned", "forgotten")))
     return table
 
 

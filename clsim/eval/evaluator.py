@@ -1,6 +1,6 @@
 """The evaluator: when a run is scored, on which segments, and how a point's rollouts become scores.
 
-Eval points fall every `eval_every` samples and at every segment's end; a point scores every
+Eval points fall every `eval_every` samples and at every period's end; a point scores every
 segment of which a sample has arrived (in a blurry stream, before its own period too) and, at a
 period's end, the next period's segments for forward transfer. All of a point's episodes roll out
 in one batch (the world's batched path where it has one).
@@ -21,9 +21,9 @@ from .rollout import rollout
 from .summary import SPLITS, score_keys
 
 
-def eval_points(total: int, every: int, segment_ends: list[int]) -> list[int]:
-    """Sample counts at which to evaluate: every `every` samples, each segment end, the end."""
-    return sorted(set(range(every, total + 1, every)) | set(segment_ends) | {total})
+def eval_points(total: int, every: int, period_ends: list[int]) -> list[int]:
+    """Sample counts at which to evaluate: every `every` samples, each period's end, the end."""
+    return sorted(set(range(every, total + 1, every)) | set(period_ends) | {total})
 
 
 def seen_segments(stream: Stream, samples: int, first: dict[str, int]) -> list[str]:
@@ -32,11 +32,11 @@ def seen_segments(stream: Stream, samples: int, first: dict[str, int]) -> list[s
     return [s for s in stream.segments if first.get(s, len(stream) + 1) <= samples]
 
 
-def upcoming_segments(stream: Stream, samples: int, seen: list[str], ends: dict[str, int]) -> list[str]:
+def upcoming_segments(stream: Stream, samples: int, seen: list[str], period_ends: list[int]) -> list[str]:
     """At a period's end, the next period's labels of which no sample has arrived: scored for FWT only.
-    `ends` is ``stream.segment_ends()``."""
-    for labels, following in zip(stream.periods, stream.periods[1:]):
-        if ends[labels[0]] == samples:
+    `period_ends` is ``stream.period_ends()``."""
+    for following, end in zip(stream.periods[1:], period_ends):
+        if end == samples:
             return [s for s in following if s not in seen]
     return []
 

@@ -16,7 +16,7 @@ from .rundir import atomic_write_bytes  # noqa: E402
 
 
 def plot_stream_curves(path: Path, matrix: np.ndarray, samples: Sequence[int], segments: Sequence[str],
-                       segment_ends: Sequence[int], title: str, ylabel: str, xlabel: str = "stream samples",
+                       period_ends: Sequence[int], title: str, ylabel: str, xlabel: str = "stream samples",
                        extra: Mapping[str, Sequence[float]] | None = None) -> Path:
     """One line per segment, their mean in bold, and any `extra` curves (same x) dashed."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -25,7 +25,7 @@ def plot_stream_curves(path: Path, matrix: np.ndarray, samples: Sequence[int], s
     ax.plot(samples, np.nanmean(matrix, axis=1), color="black", linewidth=2.5, label="mean (seen)")
     for name, values in (extra or {}).items():
         ax.plot(samples, values, color="black", linestyle="--", linewidth=1.5, label=name)
-    for end in segment_ends[:-1]:
+    for end in period_ends[:-1]:
         ax.axvline(end, color="grey", linestyle=":", linewidth=0.8)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title, ylim=(-0.02, 1.02))
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))

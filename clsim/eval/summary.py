@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..streams.stream import Visit
 from .plots import plot_stream_curves
 from .rundir import RunDirectory
 from .stream_metrics import stream_metrics
@@ -31,35 +32,82 @@ def matrix(records: list[dict[str, Any]], segments: tuple[str, ...], split: str,
     return a
 
 
-def summarise(records: list[dict[str, Any]], segments: Sequence[str], points: list[int],
-              ends: list[int]) -> dict[str, Any]:
-    """Stream metrics of every score and split, and the final score of each segment."""
+def summarise(records: list[dict[str, Any]], visits: Sequence[Visit], points: list[int]) -> dict[str, Any]:
+    """Stream metrics of every score and split, and the final score of each segment.
+
+    Learning accuracy, BWT and forgetting take each segment at the end of its last visit; a segment that recurs
+    also gets one entry per visit in ``visits`` (see :func:`visit_scores`)."""
+    segments = list(dict.fromkeys(v.label for v in visits))
+    last = {v.label: v.end for v in visits}
+    ends = [last[s] for s in segments]
     samples = [r["samples"] for r in records]
     end_points = [points.index(e) for e in ends]
-    summary: dict[str, Any] = {"segments": list(segments), "segment_ends": ends, "samples": samples,
+    summary: dict[str, Any] = {"segments": segments, "segment_ends": ends,
+                               "segment_starts": [next(v.start for v in visits if v.label == s) for s in segments],
+                               "period_ends": sorted({v.end for v in visits}), "samples": samples,
                                "metrics": {}, "final": {}}
+    recurs = any(v.number > 1 for v in visits)
+    if recurs:
+        summary["visits"] = [{"label": v.label, "visit": v.number, "start": v.start, "end": v.end} for v in visits]
     for split in SPLITS:
         for key in score_keys(records[-1]["scores"]):
             a = matrix(records, tuple(segments), split, key)
             summary["metrics"][f"{split}/{key}"] = stream_metrics(a, samples, end_points).as_dict()
             summary["final"][f"{split}/{key}"] = dict(zip(segments, a[-1].tolist()))
+            if recurs:
+                per_visit = visit_scores(a, segments, visits, samples)
+                for entry, scores in zip(summary["visits"], per_visit):
+                    entry[f"{split}/{key}"] = scores
+                summary["metrics"][f"{split}/{key}"].update(recurrence_metrics(per_visit, visits))
     return summary
+
+
+def visit_scores(a: np.ndarray, segments: Sequence[str], visits: Sequence[Visit], samples: Sequence[int]
+                 ) -> list[dict[str, float]]:
+    """Per visit, on matrix `a` [eval points x segments] (CORA's isolated forgetting, per visit):
+    ``before``, the score when the visit begins (NaN if not yet scored); ``learned``, at its end; ``forgotten``,
+    `learned` minus the score just before the segment's next visit begins, or at the last eval point if it does not
+    return (NaN when the visit ends at the last point)."""
+    row = {n: i for i, n in enumerate(samples)}
+    out = []
+    for k, v in enumerate(visits):
+        j = segments.index(v.label)
+        before = a[row[v.start], j] if v.start in row else float("nan")
+        learned = a[row[v.end], j]
+        following = next((w for w in visits[k + 1:] if w.label == v.label), None)
+        until = row[following.start] if following is not None else len(samples) - 1
+        forgotten = learned - a[until, j] if until > row[v.end] else float("nan")
+        out.append({"before": float(before), "learned": float(learned), "forgotten": float(forgotten)})
+    return out
+
+
+def recurrence_metrics(per_visit: Sequence[dict[str, float]], visits: Sequence[Visit]) -> dict[str, float]:
+    """Means over visits: ``isolated_forgetting`` (over visits with a `forgotten` value); over the recurrences (second
+    and later visits) ``retained_at_return`` (the score the segment kept when it returned) and ``relearned`` (what
+    the recurrence added to it)."""
+    def mean(values: list[float]) -> float:
+        values = [x for x in values if not np.isnan(x)]
+        return float(np.mean(values)) if values else float("nan")
+
+    returns = [s for s, v in zip(per_visit, visits) if v.number > 1]
+    return {"isolated_forgetting": mean([s["forgotten"] for s in per_visit]),
+            "retained_at_return": mean([s["before"] for s in returns]),
+            "relearned": mean([s["learned"] - s["before"] for s in returns])}
 
 
 def add_forward_transfer(summary: dict[str, Any], records: list[dict[str, Any]],
                          baseline: dict[str, dict[str, dict[str, float]]]) -> None:
-    """FWT = mean_{j>1} (a[e_{j-1}][j] - b_j): each segment's score just before its own samples begin
-    (scored as "upcoming" at the previous period's end), above a random agent's score b_j on it.
+    """FWT = mean_{j>1} (a[s_j][j] - b_j): each segment's score just before its own first period begins at s_j
+    samples (scored as "upcoming" at the previous period's end), above a random agent's score b_j on it.
     Labels of the first period have no score before their samples and are left out."""
-    segments, ends = summary["segments"], summary["segment_ends"]
+    segments, starts = summary["segments"], summary["segment_starts"]
     for split in SPLITS:
         for key in baseline[split]:
             gains = []
-            for j, segment in enumerate(segments):
-                earlier = [e for e in ends if e < ends[j]]
-                if not earlier:
+            for segment, start in zip(segments, starts):
+                if start == 0:
                     continue
-                record = records[summary["samples"].index(max(earlier))]
+                record = records[summary["samples"].index(start)]
                 scores = record["scores"].get(segment) or record.get("upcoming", {}).get(segment)
                 if scores is not None:
                     gains.append(scores[split][key] - baseline[split][key][segment])
@@ -74,4 +122,4 @@ def plot_run(run: RunDirectory, summary: dict[str, Any]) -> None:
         for split in SPLITS:
             a = matrix(run.records, tuple(segments), split, key)
             plot_stream_curves(run.plots / f"{key}_{split}.png", a, summary["samples"], segments,
-                               summary["segment_ends"], f"{title} on {split} scenes over the stream", label)
+                               summary["period_ends"], f"{title} on {split} scenes over the stream", label)

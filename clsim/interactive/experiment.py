@@ -58,6 +58,9 @@ class FeedbackRunConfig:
 
     def validate(self) -> None:
         segments = get_setup(self.setup).segments(get_family(self.world), self.order)
+        if len(set(segments)) < len(segments):
+            raise ValueError(f"setup {self.setup} order {self.order} has a recurring segment ({', '.join(segments)}); "
+                             "in a feedback run segments arrive once and stay: choose a setup without recurrences")
         if not 1 <= self.initial_segments <= len(segments):
             raise ValueError(f"initial_segments must be in 1..{len(segments)}, got {self.initial_segments}")
         for name in ("rounds", "tasks_per_round", "eval_episodes", "max_steps"):

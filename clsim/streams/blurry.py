@@ -25,10 +25,6 @@ T = TypeVar("T")
 Period = tuple[tuple[str, ...], list[T]]  # (major labels, samples in arrival order)
 
 
-def disjoint_periods(segments: Sequence[str], samples: dict[str, list[T]]) -> list[Period]:
-    return [((s,), list(samples[s])) for s in segments]
-
-
 @dataclass(frozen=True)
 class Blurry:
     disjoint: int  # N: percent of labels whose samples all stay in their own period

@@ -1,6 +1,8 @@
 """Continual-learning setups: segments as filters over task fields, and their fixed orders.
 
 Behavior-IL: one segment per task type (behavior), all environments of that type mixed in.
+Behavior-IL-recurring: Behavior-IL whose first task type returns after the last (CORA's task cycles, one
+recurrence), to measure forgetting per visit and how fast a type is relearned.
 Environment-IL: one segment per environment (scene type), its task types balanced.
 CVLN-instruction / CVLN-dialogue (navigation world): one segment per scene domain, all of one mode.
 Behavior-IL's and Environment-IL's orders 1-5 are CL-ALFRED's five; the navigation setups' five are
@@ -37,6 +39,7 @@ class Setup:
     filters: Mapping[str, Filter] = field(default_factory=dict)  # user setups: segment -> filter
     fixed: Filter = field(default_factory=dict)  # built-in setups: what every segment's tasks share
     definition: Mapping[str, Any] | None = None  # a setup file's content, kept in config.json for resume
+    first_returns: bool = False  # every order ends with its first segment once more: a recurrence, for relearning
 
     @property
     def unit(self) -> str:
@@ -44,7 +47,8 @@ class Setup:
         return {"behavior": "task type", "environment": "scene type"}.get(self.axis or "", "segment")
 
     def segments(self, family: WorldFamily, order: int) -> tuple[str, ...]:
-        """Canonical order `order` (1-based), or beyond those a permutation seeded by `order`."""
+        """Canonical order `order` (1-based), or beyond those a permutation seeded by `order`; with `first_returns`,
+        its first segment again at the end."""
         orders = self.orders.get(family.name)
         if orders is None:
             raise ValueError(f"setup {self.name!r} has no orders for world {family.name!r} "
@@ -53,10 +57,11 @@ class Setup:
             raise ValueError(f"order must be >= 1 for {self.name} (1..{len(orders)} fixed, higher ones seeded "
                              f"random permutations), got {order}")
         if order <= len(orders):
-            return orders[order - 1]
-        segments = sorted(orders[0])
-        random.Random(f"{self.name}/{family.name}/order/{order}").shuffle(segments)
-        return tuple(segments)
+            segments = list(orders[order - 1])
+        else:
+            segments = sorted(dict.fromkeys(orders[0]))
+            random.Random(f"{self.name}/{family.name}/order/{order}").shuffle(segments)
+        return (*segments, segments[0]) if self.first_returns else tuple(segments)
 
     def filter(self, segment: str) -> Filter:
         return {**self.fixed, self.axis: frozenset([segment])} if self.axis else self.filters[segment]
@@ -117,6 +122,9 @@ SETUPS: dict[str, Setup] = {
                                          for world in ("household", "household-hl")}, axis="behavior"),
     "environment-il": Setup("environment-il", {world: _ENVIRONMENT_ORDERS for world in ("household", "household-hl")},
                             axis="environment"),
+    "behavior-il-recurring": Setup("behavior-il-recurring", {
+        world: tuple(tuple(_B[s] for s in o) for o in _BEHAVIOR_ORDERS) for world in ("household", "household-hl")},
+        axis="behavior", first_returns=True),
     "cvln-instruction": Setup("cvln-instruction", {"navigation": _DOMAIN_ORDERS}, axis="environment",
                               fixed={"behavior": frozenset(["instruction"])}),
     "cvln-dialogue": Setup("cvln-dialogue", {"navigation": _DOMAIN_ORDERS}, axis="environment",
@@ -221,8 +229,9 @@ def setup_from_definition(definition: Mapping[str, Any], source: str) -> Setup:
     if not isinstance(orders, list) or not all(isinstance(o, list) for o in orders) or not orders:
         raise ValueError(f"{where}: 'orders' must be a list of segment-name lists")
     for number, order in enumerate(orders, 1):
-        if sorted(map(str, order)) != sorted(filters):
-            raise ValueError(f"{where}: order {number} ({', '.join(map(str, order))}) must list every segment "
-                             f"once: {', '.join(filters)}")
+        names = [str(name) for name in order]
+        if sorted(set(names)) != sorted(filters) or any(a == b for a, b in zip(names, names[1:])):
+            raise ValueError(f"{where}: order {number} ({', '.join(names)}) must list every segment ({', '.join(filters)}) "
+                             "at least once, never twice in a row (a segment named again later recurs)")
     return Setup(setup.name, {family.name: tuple(tuple(map(str, o)) for o in orders)}, filters=filters,
                  definition=dict(definition))

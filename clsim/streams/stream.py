@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..envs.core import Demonstration, Task, WorldFamily
 from ..eval.rundir import atomic_write_bytes
-from .blurry import Blurry, disjoint_periods
+from .blurry import Blurry
 from .setups import Setup
 
 
@@ -44,8 +44,10 @@ class Stream:
 
     `periods` are the stream's stretches in arrival order, each with its major labels (one in a
     disjoint or i-Blurry stream, possibly several in Si-Blurry); `segments` are the labels in
-    the order of their periods, the units the evaluator scores. A sample's `segment` is the name
-    of the period it arrives in: its labels joined by '+'.
+    the order of their first periods, the units the evaluator scores. A sample's `segment` is the name
+    of the period it arrives in: its labels joined by '+'. In a disjoint stream a segment may recur
+    (its order names it again later): each of its periods is a `Visit` with fresh demonstrations,
+    scored per visit by the summary.
     """
 
     family: WorldFamily
@@ -63,11 +65,20 @@ class Stream:
             self.periods, self.tasks = read_jsonl(Path(self.source), self.family.name, self.setup)
         else:
             order = self.setup.segments(self.family, self.order)
-            own = {s: segment_tasks(self.family, self.setup, s, "train", self.per_segment, self.seed) for s in order}
-            dealt = self.blurry.deal(order, own, self.seed) if self.blurry else disjoint_periods(order, own)
+            if self.blurry and len(set(order)) < len(order):
+                raise ValueError(f"order {self.order} of setup {self.setup.name} has recurring segments "
+                                 f"({', '.join(order)}); blurry streams deal each label's samples around its one own "
+                                 "period, so they cannot recur: use a disjoint stream (no --blurry)")
+            if self.blurry:
+                own = {s: segment_tasks(self.family, self.setup, s, "train", self.per_segment, self.seed) for s in order}
+                dealt = self.blurry.deal(order, own, self.seed)
+            else:
+                dealt = [((s,), segment_tasks(self.family, self.setup, s, "train", self.per_segment,
+                                              visit_seed(self.seed, visit)))
+                         for s, visit in zip(order, visit_numbers(order))]
             self.periods = tuple(labels for labels, _ in dealt)
             self.tasks = [(period_name(labels), t) for labels, samples in dealt for t in samples]
-        self.segments = tuple(label for labels in self.periods for label in labels)
+        self.segments = tuple(dict.fromkeys(label for labels in self.periods for label in labels))
 
     def __len__(self) -> int:
         return len(self.tasks)
@@ -85,13 +96,25 @@ class Stream:
             segment, task = self.tasks[position]
             yield StreamItem(position, segment, self.label(task), self.family.demonstrate(task))
 
-    def segment_ends(self) -> dict[str, int]:
-        """For each label, the number of samples seen when its period has ended."""
-        ends, total = {}, 0
-        for labels in self.periods:
-            total += sum(1 for name, _ in self.tasks if name == period_name(labels))
-            ends.update(dict.fromkeys(labels, total))
+    def period_ends(self) -> list[int]:
+        """The number of samples seen at the end of each period, in stream order."""
+        ends, total = [], 0
+        for position, (name, _) in enumerate(self.tasks):
+            total += 1
+            if position + 1 == len(self.tasks) or self.tasks[position + 1][0] != name:
+                ends.append(total)
         return ends
+
+    def visits(self) -> list[Visit]:
+        """Each period's stay of each of its labels, in stream order: a label that recurs has one per period."""
+        starts = [0, *self.period_ends()[:-1]]
+        numbers = visit_numbers(self.periods)
+        return [Visit(label, number, start, end) for labels, number, start, end
+                in zip(self.periods, numbers, starts, self.period_ends()) for label in labels]
+
+    def segment_ends(self) -> dict[str, int]:
+        """For each label, the number of samples seen when its last period has ended."""
+        return {v.label: v.end for v in self.visits()}
 
     def first_seen(self) -> dict[str, int]:
         """For each label, the number of samples seen when its first sample arrives."""
@@ -106,8 +129,34 @@ class Stream:
                     for split in splits} for s in self.segments}
 
 
+@dataclass(frozen=True)
+class Visit:
+    """One stay of a label in the stream: its `number`-th period (1 = its first), from `start` to `end` samples."""
+
+    label: str
+    number: int
+    start: int
+    end: int
+
+
 def period_name(labels: tuple[str, ...]) -> str:
     return "+".join(labels)
+
+
+def visit_numbers(periods: Sequence[Hashable]) -> list[int]:
+    """For each period (or segment) in order, how many times it has occurred so far, itself included."""
+    counts: dict[Hashable, int] = {}
+    numbers = []
+    for period in periods:
+        counts[period] = counts.get(period, 0) + 1
+        numbers.append(counts[period])
+    return numbers
+
+
+def visit_seed(seed: int, visit: int) -> int:
+    """The task seed of a segment's `visit`-th period: the first uses the stream's seed, and a recurrence draws
+    new demonstrations of the same segment."""
+    return seed if visit == 1 else seed + 100_003 * (visit - 1)
 
 
 def write_jsonl(stream: Stream, path: Path) -> None:
@@ -125,7 +174,8 @@ def content_sha256(path: Path) -> str:
 
 
 def read_jsonl(path: Path, family: str, setup: Setup) -> tuple[tuple[tuple[str, ...], ...], list[tuple[str, Task]]]:
-    """Periods (in order of first appearance) and samples of a stream file; clear errors for bad lines."""
+    """Periods (in stream order; a recurring period once per visit) and samples of a stream file; clear errors for
+    bad lines."""
     try:
         lines = path.read_text().splitlines()
     except OSError as error:
@@ -145,18 +195,16 @@ def read_jsonl(path: Path, family: str, setup: Setup) -> tuple[tuple[tuple[str, 
         tasks.append((segment, task))
     if not tasks:
         raise ValueError(f"stream file {path} holds no samples")
-    finished: set[str] = set()
-    for number, ((name, _), (previous, _)) in enumerate(zip(tasks[1:], tasks), 2):
-        if name != previous:
-            finished.add(previous)
-            if name in finished:
-                raise ValueError(f"stream file {path}: segment {name!r} returns (sample {number}) after other "
-                                 "segments; recurring segments are not supported, as learning accuracy, forgetting "
-                                 "and transfer are measured per segment, not per visit")
-    periods = tuple(tuple(name.split("+")) for name in dict.fromkeys(s for s, _ in tasks))
-    segments = [label for labels in periods for label in labels]
-    if len(set(segments)) != len(segments):
-        raise ValueError(f"stream file {path}: a label is major in two periods ({', '.join(map(period_name, periods))})")
+    periods = tuple(tuple(name.split("+")) for name, previous in zip([s for s, _ in tasks], [None] + [s for s, _ in tasks])
+                    if name != previous)
+    owner: dict[str, tuple[str, ...]] = {}
+    for labels in periods:
+        for label in labels:
+            if owner.setdefault(label, labels) != labels:
+                raise ValueError(f"stream file {path}: label {label!r} is major in two different periods "
+                                 f"({period_name(owner[label])} and {period_name(labels)}); a label may recur only "
+                                 "as the same period")
+    segments = list(dict.fromkeys(label for labels in periods for label in labels))
     try:
         strays = sorted({setup.label(t) for _, t in tasks} - set(segments))
     except ValueError as error:
