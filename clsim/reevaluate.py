@@ -19,9 +19,10 @@ from .agents import make_agent
 from .agents.registry import load_weights
 from .envs import get_family
 from .eval.evaluator import evaluate
-from .eval.rundir import RunDirectory, RunDirectoryError, atomic_write_json
+from .eval.rundir import RunDirectory, RunDirectoryError
 from .eval.summary import SPLITS, score_keys
 from .experiment import RunConfig
+from .files import atomic_write_json
 
 
 def evaluate_run(path: Path, episodes: int, max_steps: int | None = None, force: bool = False) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from test_learners import make
 from typer.testing import CliRunner
 
 from clsim.cli.app import app
-from clsim.interactive import FeedbackConfig, SimulatedUser, deploy, judge, propagate
+from clsim.interactive import FeedbackConfig, SimulatedUser, deploy, judge
 from clsim.learners import LearnerConfig
-from clsim.learners.bandit import BanditLearner, FeedbackStep, bandit_loss
+from clsim.learners.bandit import BanditLearner, FeedbackStep, bandit_loss, propagate
 
 CANDIDATES = ("MoveAhead", "RotateLeft", "PickupObject apple 1", "Stop")
 OBSERVATION = {"instruction": "put an apple on the counter .", "candidates": CANDIDATES,

@@ -6,7 +6,8 @@ optimiser, RNG states, stream position, eval records so far), published by atomi
 one, never half of each; older pairs are removed once the pointer has moved.
 
 The ``.pt`` file is read with torch's weights-only unpickler: tensors, plain Python values and the
-record dataclasses registered with :func:`checkpoint_record` (episodes, memory items), nothing that
+record dataclasses registered with :func:`clsim.records.checkpoint_record` (episodes, memory items),
+nothing that
 could run code, so a crafted run directory cannot execute anything on ``--resume``.
 """
 
@@ -18,29 +19,18 @@ import pickle
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 
-from ..envs.core import Episode, Step, Task
-from .rundir import RunDirectoryError, atomic_write_bytes, atomic_write_json, write_weights
+from ..files import atomic_write_bytes, atomic_write_json
+from ..records import checkpoint_records
+from .rundir import RunDirectoryError, write_weights
 
 POINTER = "latest.json"
-_RECORDS: list[type] = [Step, Episode, Task]  # classes a checkpoint may hold besides tensors and plain values
-
-R = TypeVar("R", bound=type)
-
-
-def checkpoint_record(cls: R) -> R:
-    """Allow a plain data class (no custom ``__setstate__`` or ``__reduce__``) in learners' checkpoint state; a
-    plug-in learner that stores its own records registers them the same way."""
-    if cls not in _RECORDS:
-        _RECORDS.append(cls)
-    return cls
-
 
 @dataclass
 class Checkpoint:
@@ -104,7 +94,7 @@ def load_latest(directory: Path) -> Checkpoint | None:
     except (OSError, SafetensorError) as error:
         raise RunDirectoryError(f"cannot read the checkpoint's weights {weights} (empty or damaged?): {error}") from None
     try:
-        with torch.serialization.safe_globals(_RECORDS):
+        with torch.serialization.safe_globals(checkpoint_records()):
             rest = torch.load(state, weights_only=True)
     except pickle.UnpicklingError as error:
         raise RunDirectoryError(f"checkpoint {state} holds objects other than tensors, plain values and clsim's "

@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .rundir import atomic_write_bytes  # noqa: E402
+from ..files import atomic_write_bytes  # noqa: E402
 
 
 def plot_stream_curves(path: Path, matrix: np.ndarray, samples: Sequence[int], segments: Sequence[str],

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .rundir import RunDirectoryError, atomic_write_bytes, read_records
+from ..files import atomic_write_bytes
+from .rundir import RunDirectoryError, read_records
 
 # (column, summary metric key, stream metric); reported in percent
 COLUMNS = (("SR A_last", "seen/sr", "a_last"), ("SR A_AUC", "seen/sr", "a_auc"),

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import torch
 
 from ..agents.base import Agent, pad_logits
 from ..envs.core import Task, WorldFamily
 from ..eval.rollout import start_episodes
+from ..streams.feedback import Interaction
 from .user import FeedbackConfig, SimulatedUser
-
-
-@dataclass
-class Interaction:
-    """One deployed episode: what the agent saw and did, with what probability, and the user's feedback."""
-
-    task_id: str
-    observations: list[dict[str, Any]]
-    actions: list[int]
-    deployed_probs: list[float]  # pi_deployed(a_t | s_t), for the IPS coefficient
-    feedback: dict[int, int]  # action index -> +1 / -1, as delivered
-    success: bool
-    cancelled: bool
 
 
 def deploy(family: WorldFamily, agent: Agent, tasks: Sequence[Task], feedback: FeedbackConfig, seed: int,

@@ -73,15 +73,3 @@ class SimulatedUser:
         """The feedback delivered during the episode (what is still due is lost)."""
         self.pending = []
         return dict(self.delivered)
-
-
-def propagate(feedback: dict[int, int], length: int, window: int = 8) -> list[int | None]:
-    """Per action: its own feedback, else the polarity of the next feedback within `window` actions, else None."""
-    out: list[int | None] = []
-    for i in range(length):
-        if i in feedback:
-            out.append(feedback[i])
-            continue
-        later = [j for j in range(i + 1, min(length, i + window + 1)) if j in feedback]
-        out.append(feedback[later[0]] if later else None)
-    return out

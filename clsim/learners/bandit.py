@@ -20,9 +20,8 @@ import torch
 
 from ..agents.base import pad_logits
 from ..envs.core import Episode
-from ..eval.checkpoints import checkpoint_record
-from ..interactive.deploy import Interaction
-from ..interactive.user import propagate
+from ..records import checkpoint_record
+from ..streams.feedback import Interaction
 from .base import Learner
 from .registry import register
 
@@ -45,6 +44,18 @@ def bandit_loss(logits: torch.Tensor, valid: torch.Tensor, steps: Sequence[Feedb
     c = torch.where(torch.isnan(deployed), torch.ones_like(ratio), ratio)
     rewards = torch.tensor([s.reward for s in steps])
     return -(c * rewards * chosen).mean()
+
+
+def propagate(feedback: dict[int, int], length: int, window: int = 8) -> list[int | None]:
+    """Per action: its own feedback, else the polarity of the next feedback within `window` actions, else None."""
+    out: list[int | None] = []
+    for i in range(length):
+        if i in feedback:
+            out.append(feedback[i])
+            continue
+        later = [j for j in range(i + 1, min(length, i + window + 1)) if j in feedback]
+        out.append(feedback[later[0]] if later else None)
+    return out
 
 
 def feedback_steps(interaction: Interaction, window: int = 8) -> list[FeedbackStep]:

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from ..envs.core import Episode
-from ..eval.checkpoints import checkpoint_record
+from ..records import checkpoint_record
 
 
 def episode_nbytes(episode: Episode) -> int:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..envs.core import Demonstration, Task, WorldFamily
-from ..eval.rundir import atomic_write_bytes
+from ..files import atomic_write_bytes
 from .blurry import Blurry
 from .setups import Setup
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import Demonstration, Task, check_cell
+from ..core import Demonstration, Task, check_cell, replay_expert
 from .building import parse_scene
 from .domains import DOMAIN_NAMES
 from .env import NavigationEnv
 from .language import ASK, STOP
-from .tasks import MODES, demonstrate, make_tasks, vocabulary
+from .tasks import MODES, make_tasks, vocabulary
 
 __all__ = ["NavigationEnv", "NavigationFamily"]
 
@@ -37,7 +37,8 @@ class NavigationFamily:
         return make_tasks(behavior, environment, split, count, seed)
 
     def demonstrate(self, task: Task) -> Demonstration:
-        return demonstrate(task)
+        """Replay the expert (shortest path; in dialogue mode it asks whenever the guide's last answer is used up)."""
+        return replay_expert(NavigationEnv(max_steps=200), task)
 
     def make_env(self, **kwargs: Any) -> NavigationEnv:
         return NavigationEnv(**kwargs)

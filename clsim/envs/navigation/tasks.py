@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from ..core import Demonstration, Task, replay_expert
+from ..core import Task
 from .building import SEEN_BUILDINGS, UNSEEN_BUILDINGS, make_building, parse_scene
 from .domains import DOMAINS
 from .language import instruction_steps, join, target_hint, template_words
@@ -52,13 +52,6 @@ def make_tasks(behavior: str, environment: str, split: str, count: int, seed: in
     rng = random.Random(f"{FAMILY}/tasks/{behavior}/{environment}/{split}/{seed}")
     return [make_task(behavior, f"{environment}-{rng.choice(buildings):02d}", split, rng.randrange(2**31))
             for _ in range(count)]
-
-
-def demonstrate(task: Task) -> Demonstration:
-    """Replay the expert (shortest path; in dialogue mode it asks whenever the guide's last answer is used up)."""
-    from .env import NavigationEnv
-
-    return replay_expert(NavigationEnv(max_steps=200), task)
 
 
 def vocabulary() -> list[str]:
