@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 import socket
 import traceback
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from .eval.rundir import RunDirectory
 from .experiment import RunConfig, resume_experiment, run_experiment
+from .learners import get_learner, learner_settings
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,16 @@ def parse_numbers(text: str, what: str) -> list[int]:
     return sorted(numbers)
 
 
-def plan(base: RunConfig, learners: Iterable[str], orders: Iterable[int], seeds: Iterable[int],
-         root: Path) -> list[Job]:
-    """One job per (learner, order, seed), each checked before anything runs."""
+def plan(base: RunConfig, learners: Iterable[str], orders: Iterable[int], seeds: Iterable[int], root: Path,
+         options: Mapping[str, Any] | None = None) -> list[Job]:
+    """One job per (learner, order, seed), each checked before anything runs. Each learner takes, from `base`'s
+    learner settings and the learner `options` given for the benchmark, those its own settings class has."""
     jobs = []
     for learner in learners:
+        settings = learner_settings(get_learner(learner), {**asdict(base.learner_config), **(options or {})})
         for order in orders:
             for seed in seeds:
-                config = replace(base, learner=learner, order=order, seed=seed)
+                config = replace(base, learner=learner, order=order, seed=seed, learner_config=settings)
                 config.validate()
                 jobs.append(Job(config, root / config.run_name()))
     return jobs

@@ -25,7 +25,8 @@ from .eval.checkpoints import Checkpoint, latest_samples, load_latest, restore_r
 from .eval.evaluator import eval_points, evaluate, random_baseline, seen_segments, upcoming_segments
 from .eval.rundir import RunDirectory
 from .eval.summary import add_forward_transfer, plot_run, summarise
-from .learners import Learner, LearnerConfig, get_learner
+from .learners import Learner, LearnerConfig, get_learner, learner_settings, settings_class, settings_for
+from .learners.registry import LEARNERS, current_name
 from .plugins import construct
 from .provenance import provenance
 from .streams import Blurry, Setup, Stream, get_setup
@@ -66,6 +67,10 @@ class RunConfig:
             self.setup_definition = read_setup_file(Path(self.setup))
         if self.world is None:
             self.world = setup_world(self.setup) or "household"
+        try:  # the learner's own settings class; an unknown learner is named by validate()
+            self.learner_config = settings_for(get_learner(self.learner), self.learner_config)
+        except ValueError:
+            pass
         if self.stream_file is not None and self.stream_sha256 is None:
             path = Path(self.stream_file).expanduser().resolve()
             self.stream_file = str(path)
@@ -143,22 +148,31 @@ class RunConfig:
         values = {k: v for k, v in record.items() if k in names}
         if isinstance(values.get("agent"), dict):  # some runs stored the agent's spec here instead of its name
             values["agent"] = "lm-text" if values["agent"].get("class") == "LMPolicy" else str(values["agent"])
-        values["learner"] = RENAMED_LEARNERS.get(values.get("learner"), values.get("learner", "cama"))
+        values["learner"] = current_name(values.get("learner", "cama"))
         if values.get("agent") == "lm" and record.get("agent_spec", {}).get("class") == "LMPolicy":
             values["agent"] = "lm-text"  # a run whose spec is LMPolicy's: the free-text policy, now "lm-text"
         try:
-            learner = {k: v for k, v in record.get("learner_config", {}).items() if k not in RETIRED_SETTINGS}
-            values["learner_config"] = LearnerConfig(**learner)
+            values["learner_config"] = stored_learner_settings(get_learner(values["learner"]),
+                                                               record.get("learner_config", {}))
             values["policy_config"] = LMPolicyConfig(**record.get("policy_config", {}))
             return cls(**values)
         except TypeError as error:
             raise ValueError(f"not a clsim run configuration: {error}") from error
 
 
-# Learners whose name changed, by the name earlier runs stored: the same method.
-RENAMED_LEARNERS = {"xder": "der++-rewrite"}
 # Learner settings that earlier runs stored but no learner reads (CAMA's chance level is per step now).
 RETIRED_SETTINGS = frozenset({"num_classes"})
+
+
+def stored_learner_settings(learner: type, stored: dict[str, Any]) -> LearnerConfig:
+    """A run's learner settings as config.json holds them. Earlier versions stored every built-in learner's
+    settings in one config; those of other learners (and retired ones) are left out, anything else is refused."""
+    known = {f.name for cls in (learner, *LEARNERS.values()) for f in fields(settings_class(cls))} | RETIRED_SETTINGS
+    unknown = sorted(set(stored) - known)
+    if unknown:
+        raise TypeError(f"unknown learner setting(s) {', '.join(unknown)}")
+    return learner_settings(learner, stored)
+
 
 STREAM_KINDS = ("demonstrations", "reward")  # what `clsim train` streams: expert episodes, or tasks to act in
 

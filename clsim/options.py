@@ -11,9 +11,16 @@ _CONVERTERS = {"int": int, "float": float, "str": str, "str | None": str,
                "bool": lambda text: {"true": True, "1": True, "false": False, "0": False}[text.lower()]}
 
 
-def parse_options(options: Sequence[str], target: type, what: str) -> dict[str, Any]:
-    """``["distill=kl", "mir_candidates=20"]`` -> keyword arguments of the dataclass `target`."""
-    types = {f.name: str(f.type) for f in fields(target) if str(f.type) in _CONVERTERS}
+def _type_name(annotation: Any) -> str:
+    """A field's type as written ("float", "str | None"), whether its module postpones annotations or not."""
+    return annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+
+
+def parse_options(options: Sequence[str], target: type | Sequence[type], what: str) -> dict[str, Any]:
+    """``["distill=kl", "mir_candidates=20"]`` -> keyword arguments of the dataclass `target` (or of any of several:
+    a benchmark's learners each take the options their settings have)."""
+    targets = [target] if isinstance(target, type) else list(target)
+    types = {f.name: _type_name(f.type) for t in reversed(targets) for f in fields(t) if _type_name(f.type) in _CONVERTERS}
     values: dict[str, Any] = {}
     for option in options:
         key, sep, text = option.partition("=")

@@ -143,10 +143,11 @@ def test_learner_options_reach_the_config_and_bad_ones_are_named(tmp_path):
     assert result.exit_code == 0, result.output
     saved = json.loads((tmp_path / "esr-kl" / "config.json").read_text())["learner_config"]
     assert saved["distill"] == "kl" and saved["temperature"] == 3.0
-    for option, message in [("warp=9", "not KEY=VALUE with KEY one of: alpha"),
-                            ("lr=fast", "learner option lr takes a float, got 'fast'"),
-                            ("distill=l1", "distill must be 'mse' or 'kl', got 'l1'")]:
-        bad = train(tmp_path, "bad", "--learner-option", option)
+    for option, message in [("warp=9", "learner esr option 'warp=9' is not KEY=VALUE with KEY one of: batch_size, beta"),
+                            ("lr=fast", "learner esr option lr takes a float, got 'fast'"),
+                            ("distill=l1", "distill must be 'mse' or 'kl', got 'l1'"),
+                            ("alpha=0.3", "KEY one of: batch_size, beta, clip_grad, distill, lr")]:
+        bad = train(tmp_path, "bad", "--learner", "esr", "--learner-option", option)
         assert bad.exit_code == 2 and message in text(bad), bad.output
     assert not (tmp_path / "bad").exists()
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from clsim.cli.app import app
 from clsim.interactive import FeedbackConfig, SimulatedUser, deploy, judge
 from clsim.learners import LearnerConfig
-from clsim.learners.bandit import BanditLearner, FeedbackStep, bandit_loss, propagate
+from clsim.learners.bandit import BanditConfig, BanditLearner, FeedbackStep, bandit_loss, propagate
 
 CANDIDATES = ("MoveAhead", "RotateLeft", "PickupObject apple 1", "Stop")
 OBSERVATION = {"instruction": "put an apple on the counter .", "candidates": CANDIDATES,
@@ -155,8 +155,8 @@ def test_online_feedback_updates_after_every_few_episodes_within_a_round(tmp_pat
     from clsim.interactive.experiment import FeedbackRunConfig, run_feedback
 
     settings = dict(setup="environment-il", rounds=1, tasks_per_round=6, demonstrations=1, initial_epochs=0,
-                    eval_episodes=1, max_steps=6, initial_segments=1, learner_config=LearnerConfig(stream_batch=2,
-                                                                                                 round_epochs=1))
+                    eval_episodes=1, max_steps=6, initial_segments=1, learner_config=BanditConfig(stream_batch=2,
+                                                                                                round_epochs=1))
     rounds = run_feedback(FeedbackRunConfig(**settings), tmp_path / "rounds")
     online = run_feedback(FeedbackRunConfig(**settings, online=True), tmp_path / "online")
     assert online["cost"]["updates"] > rounds["cost"]["updates"], "one update pass per 2 episodes, not per round"

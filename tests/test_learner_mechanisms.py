@@ -3,13 +3,14 @@
 import copy
 import math
 import random
+from dataclasses import fields
 
 import pytest
 import torch
 from test_learners import make, toy_episode
 
 from clsim.envs.core import Episode, Step
-from clsim.learners import EpisodeMemory, LearnerConfig, MemoryItem, get_learner, learner_names
+from clsim.learners import EpisodeMemory, MemoryItem, get_learner, learner_names, settings_class
 from clsim.learners.agem import project
 from clsim.learners.base import episode_losses, imitation_loss, kl_distillation
 from clsim.learners.perpr import episode_perplexities
@@ -144,14 +145,29 @@ def test_lwf_distils_a_frozen_snapshot_taken_every_period():
 
 
 def test_bad_learner_options_name_the_value():
+    from clsim.learners.esr import ESRConfig
+    from clsim.learners.lwf import LwFConfig
+
     with pytest.raises(ValueError, match="distill must be 'mse' or 'kl', got 'l2'"):
-        LearnerConfig(distill="l2")
+        ESRConfig(distill="l2")
     with pytest.raises(ValueError, match="snapshot_period must be >= 1, got 0"):
-        LearnerConfig(snapshot_period=0)
+        LwFConfig(snapshot_period=0)
+    with pytest.raises(ValueError, match="stream_batch must be in 1..batch_size"):
+        ESRConfig(stream_batch=9)
 
 
-@pytest.mark.parametrize("name", ["perpr", "esr", "mir", "agem", "lwf", "ewc++", "der++-rewrite", "clib"])
-def test_added_learners_learn_the_episodes_they_train_on(name):
+@pytest.mark.parametrize("name", learner_names())
+def test_every_learner_declares_settings_the_command_line_can_set(name):
+    from clsim.options import parse_options
+
+    cls = settings_class(get_learner(name))
+    defaults = cls()
+    options = [f"{f.name}={getattr(defaults, f.name)}" for f in fields(cls)]
+    assert cls(**parse_options(options, cls, name)) == defaults, "every setting round-trips through KEY=VALUE"
+
+
+@pytest.mark.parametrize("name", [n for n in learner_names("demonstrations") if n != "joint"])  # joint: at the end
+def test_every_online_learner_learns_the_episodes_it_trains_on(name):
     agent, learner = make(name, batch_size=4, stream_batch=2, online_iter=6, memory_size=4, lr=3e-3)
     episodes = [varied_episode(str(i), [i % 4, (i + 1) % 4]) for i in range(4)]
     learner.observe(episodes[:2])
@@ -180,7 +196,9 @@ def test_ewcpp_tracks_an_online_fisher_and_pulls_towards_its_anchor():
 
 
 def test_ewcpp_replays_like_cl_alfreds_and_starts_its_fisher_at_the_first_squared_gradient():
-    assert (LearnerConfig().ewc_lambda, LearnerConfig().ewc_decay) == (100.0, 0.5), "CL-ALFRED's reg_coef and alpha"
+    from clsim.learners.ewcpp import EWCConfig
+
+    assert (EWCConfig().ewc_lambda, EWCConfig().ewc_decay) == (100.0, 0.5), "CL-ALFRED's reg_coef and alpha"
     agent, learner = make("ewc++", batch_size=4, stream_batch=2, online_iter=1, memory_size=4, clip_grad=1e9)
     first = learner.forward([varied_episode("a", [0, 1]), varied_episode("b", [2])])
     grads = torch.autograd.grad(imitation_loss(first.logits, first.targets),
@@ -339,6 +357,7 @@ def test_every_learner_continues_from_its_state_dict_as_if_never_stopped(name):
     episodes = [varied_episode(str(i), [i % 4, (i + 1) % 4, (i + 2) % 4]) for i in range(8)]
     settings = dict(batch_size=4, stream_batch=2, online_iter=1.5, memory_size=3, snapshot_period=2,
                     mir_candidates=2)
+    settings = {k: v for k, v in settings.items() if k in {f.name for f in fields(settings_class(get_learner(name)))}}
     agent, uninterrupted = make(name, **settings)
     uninterrupted.observe(episodes)
     _, first_half = make(name, **settings)

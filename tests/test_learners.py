@@ -8,7 +8,7 @@ import torch
 
 from clsim.agents import LMPolicy, LMPolicyConfig
 from clsim.envs.core import Episode, Step
-from clsim.learners import EpisodeMemory, LearnerConfig, MemoryItem, get_learner
+from clsim.learners import EpisodeMemory, MemoryItem, get_learner, settings_class
 from clsim.learners.cama import CAMA, confidence_gamma, moving_average
 
 TINY = LMPolicyConfig(hidden=16, layers=1, heads=2, intermediate=32, word_dim=8)
@@ -25,7 +25,8 @@ def make(name: str, **config) -> tuple:
     agent = LMPolicy(["kitchen", "holding", "nothing", "looking", "level", "apple", "at", "counter", "ahead",
                       "left", "face", "put", "an", "on", "the", "moveahead", "rotateleft", "pickupobject", "stop",
                       ".", *map(str, range(10))], TINY, seed=0)
-    return agent, get_learner(name)(agent, LearnerConfig(**config), seed=0)
+    cls = get_learner(name)
+    return agent, cls(agent, settings_class(cls)(**config), seed=0)
 
 
 def test_reservoir_keeps_every_item_with_equal_probability():

@@ -49,6 +49,61 @@ def test_a_learner_and_an_agent_by_import_path_run_through_the_cli(tmp_path, mon
     assert summary["cost"]["updates"] > 0 and summary["cost"]["memory_episodes"] == 4
 
 
+ONE_FILE_LEARNER = '''
+from dataclasses import dataclass
+
+from clsim.learners import Learner, LearnerConfig
+from clsim.learners.base import imitation_loss
+
+
+@dataclass
+class ScaledConfig(LearnerConfig):
+    scale: float = 1.0
+    warmup: int = 0
+
+
+class ScaledFinetune(Learner):
+    name = "scaled-finetune"
+    uses_memory = False
+    config_class = ScaledConfig
+
+    def loss(self, stream, replay, items):
+        return self.config.scale * imitation_loss(stream.logits, stream.targets)
+'''
+
+
+def test_a_learner_in_one_file_outside_the_package_takes_its_own_options_from_the_cli(tmp_path, monkeypatch):
+    (tmp_path / "my_learner.py").write_text(ONE_FILE_LEARNER)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = train(tmp_path, "--learner", "my_learner:ScaledFinetune", "--learner-option", "scale=0.5",
+                   "--learner-option", "warmup=3")
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())["learner_config"]
+    assert saved["scale"] == 0.5 and saved["warmup"] == 3 and "alpha" not in saved, saved
+    for option, message in [("scale=big", "learner my_learner:ScaledFinetune option scale takes a float, got 'big'"),
+                            ("alpha=0.3", "KEY one of: batch_size, clip_grad, lr, memory_size, online_iter, scale, "
+                                          "stream_batch, warmup")]:
+        bad = train(tmp_path / "bad", "--learner", "my_learner:ScaledFinetune", "--learner-option", option)
+        assert bad.exit_code == 2 and message in text(bad), bad.output
+
+
+def test_a_benchmark_gives_each_learner_the_options_its_settings_have(tmp_path):
+    from clsim.benchmark import plan
+    from clsim.cli.app import learner_options, run_config
+
+    common = dict(world=None, setup="behavior-il", agent="lm", order=1, seed=0, blurry=None, per_segment=80,
+                  eval_every=40, eval_episodes=30, max_steps=60, online_iter=1.75, memory_size=50, baseline=True,
+                  checkpoint_every=80)
+    options = learner_options(["alpha=0.3", "lr=0.002"], ["finetune", "der++"], 1.75, 50)
+    config = run_config(learner="finetune", learner_option=["alpha=0.3", "lr=0.002"], also=["der++"], **common)
+    assert type(config.learner_config).__name__ == "LearnerConfig" and config.learner_config.lr == 0.002
+    jobs = {job.config.learner: job.config.learner_config
+            for job in plan(config, ["finetune", "der++"], [1], [0], tmp_path, options)}
+    assert jobs["der++"].alpha == 0.3 and jobs["der++"].lr == 0.002 and not hasattr(jobs["finetune"], "alpha")
+    with pytest.raises(ValueError, match="learner finetune, er option 'alpha=0.3' is not KEY=VALUE"):
+        run_config(learner="finetune", learner_option=["alpha=0.3"], also=["er"], **common)
+
+
 @pytest.mark.parametrize("spec, message", [
     ("test_plugins:LacksFlush", "plug-in learner 'test_plugins:LacksFlush' (test_plugins.LacksFlush) lacks flush, "
                                 "state_dict, load_state_dict"),

@@ -14,11 +14,12 @@ from clsim.envs import get_family
 from clsim.eval.checkpoints import restore_rng, rng_state
 from clsim.experiment import RunConfig
 from clsim.learners import LearnerConfig, get_learner
+from clsim.learners.ppo import PPOConfig
 
 pytest.importorskip("sb3_contrib")
 
-SMALL = LearnerConfig(steps_per_task=12, ppo_envs=2, ppo_max_steps=12, ppo_epochs=2, ppo_minibatch=12,
-                      stream_batch=2)
+SMALL = PPOConfig(steps_per_task=12, ppo_envs=2, ppo_max_steps=12, ppo_epochs=2, ppo_minibatch=12,
+                  stream_batch=2)
 
 
 def seed_everything(seed: int) -> None:

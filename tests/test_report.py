@@ -131,3 +131,21 @@ def test_paired_differences_match_runs_by_seed_and_order_and_flag_noise():
     assert pairs[("finetune", "der++")].within_noise("SR A_last"), "-2, +2, -1: the interval contains 0"
     unpaired_mean, unpaired_ci = mean_ci([10.0, 30.0, 20.0])
     assert unpaired_ci > 20, "unpaired, the seeds' spread hides what pairing shows"
+
+
+def test_a_learners_own_settings_label_it_and_leave_it_comparable_with_the_others():
+    from clsim.eval.report import learner_label, settings_id
+    from clsim.learners import LearnerConfig
+
+    shared = dict(vars(LearnerConfig()))
+    base = {"setup": "behavior-il", "order": 1, "seed": 0, "per_segment": 80}
+    finetune = {**base, "learner": "finetune", "learner_config": shared}
+    cama = {**base, "learner": "cama", "learner_config": {**shared, "alpha": 0.5, "beta": 0.5, "cama_window": 5}}
+    tuned = {**cama, "learner_config": {**cama["learner_config"], "alpha": 0.3}}
+    # Earlier versions stored every learner's settings in one config: another learner's are not this one's.
+    old = {**base, "learner": "cama", "learner_config": {**cama["learner_config"], "ewc_lambda": 100.0,
+                                                          "distill": "mse", "num_classes": 12}}
+    assert settings_id(finetune) == settings_id(cama) == settings_id(tuned) == settings_id(old)
+    assert [learner_label(c) for c in (finetune, cama, tuned, old)] == ["finetune", "cama", "cama[alpha=0.3]", "cama"]
+    assert learner_label({**old, "learner": "xder"}) == "der++-rewrite", "runs store the name they were run under"
+    assert settings_id({**finetune, "learner_config": {**shared, "lr": 0.01}}) != settings_id(finetune)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,7 +28,8 @@ from ..eval.rundir import RunDirectory, unused_path
 from ..experiment import RunConfig, resume_experiment, resume_plan, run_experiment
 from ..interactive.experiment import FeedbackRunConfig, run_feedback
 from ..interactive.user import FeedbackConfig
-from ..learners import LearnerConfig, learner_names
+from ..learners import LearnerConfig, get_learner, learner_names, learner_settings, settings_class
+from ..learners.bandit import BanditConfig
 from ..learners.registry import ENTRY_POINTS as LEARNER_PLUGINS
 from ..learners.registry import LEARNERS
 from ..options import parse_options
@@ -70,7 +73,8 @@ MemorySizeOption = Annotated[int, typer.Option(help="Episodic memory, in episode
 AgentOptionOption = Annotated[list[str] | None, typer.Option(
     help="Any setting of the agent's config as KEY=VALUE, repeatable (e.g. model_dir=PATH, lora_r=4, hidden=96).")]
 LearnerOptionOption = Annotated[list[str] | None, typer.Option(
-    help="Any learner setting as KEY=VALUE, repeatable (e.g. distill=kl, mir_candidates=20, lr=5e-4).")]
+    help="A setting of the learner as KEY=VALUE, repeatable: the shared ones (lr, batch_size, stream_batch, "
+         "online_iter, memory_size, clip_grad) and its own (clsim list learners shows them; e.g. distill=kl for esr).")]
 BaselineOption = Annotated[bool, typer.Option(help="Also score a random agent on the final suites.")]
 CheckpointEveryOption = Annotated[int, typer.Option(help="Samples between resumable checkpoints (0: final weights "
                                                          "only).")]
@@ -81,19 +85,29 @@ def run_config(*, world: str | None, setup: str, learner: str, agent: str, order
                per_segment: int, eval_every: int, eval_episodes: int, max_steps: int, online_iter: float,
                memory_size: int, learner_option: list[str] | None, baseline: bool, checkpoint_every: int,
                agent_option: list[str] | None = None, stream: Path | None = None,
-               threads: int | None = None) -> RunConfig:
-    """A checked RunConfig from command-line values (ValueError naming the bad one)."""
+               threads: int | None = None, also: Sequence[str] = ()) -> RunConfig:
+    """A checked RunConfig from command-line values (ValueError naming the bad one); `also`: see
+    `learner_options`."""
+    options = learner_options(learner_option, [learner, *also], online_iter, memory_size)
     config = RunConfig(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
                        blurry=blurry, stream_file=str(stream) if stream is not None else None,
                        per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
                        max_steps=max_steps, random_baseline=baseline, checkpoint_every=checkpoint_every,
                        threads=threads,
-                       learner_config=LearnerConfig(**{"online_iter": online_iter, "memory_size": memory_size,
-                                                       **parse_options(learner_option or [], LearnerConfig, "learner")}),
+                       learner_config=learner_settings(get_learner(learner), options),
                        agent_options=parse_options(agent_option or [], agent_config_class(agent), "agent")
                        if agent_option else {})
     config.validate()
     return config
+
+
+def learner_options(learner_option: list[str] | None, learners: Sequence[str], online_iter: float,
+                    memory_size: int) -> dict[str, Any]:
+    """The learner settings given on the command line, checked against the settings classes of `learners` (a
+    benchmark's several): an option one of them has is accepted, and each learner takes those its settings have."""
+    classes = [settings_class(get_learner(name)) for name in learners]
+    return {"online_iter": online_iter, "memory_size": memory_size,
+            **parse_options(learner_option or [], classes, "learner " + ", ".join(learners))}
 
 
 @app.command()
@@ -327,7 +341,7 @@ def feedback(
             initial_segments=initial_segments, arrive_every=arrive_every, demonstrations=demonstrations,
             initial_epochs=initial_epochs, eval_episodes=eval_episodes, max_steps=max_steps, online=online,
             feedback=FeedbackConfig(rate=rate, noise=noise, delay=delay, cancel_after=cancel_after),
-            learner_config=LearnerConfig(**parse_options(learner_option or [], LearnerConfig, "learner")))
+            learner_config=BanditConfig(**parse_options(learner_option or [], BanditConfig, "learner bandit")))
         config.validate()
         target = out if out is not None else unused_path(Path("runs") / f"feedback-{setup}-o{order}-s{seed}")
         RunDirectory.check_new(target)
@@ -402,8 +416,9 @@ def benchmark(
                           per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
                           max_steps=max_steps, online_iter=online_iter, memory_size=memory_size,
                           learner_option=learner_option, baseline=baseline, checkpoint_every=checkpoint_every,
-                          agent_option=agent_option, threads=threads)
-        jobs = plan(base, names, parse_numbers(orders, "orders"), parse_numbers(seeds, "seeds"), out / "runs")
+                          agent_option=agent_option, threads=threads, also=names[1:])
+        jobs = plan(base, names, parse_numbers(orders, "orders"), parse_numbers(seeds, "seeds"), out / "runs",
+                    learner_options(learner_option, names, online_iter, memory_size))
         runner = make_executor(executor, address)
     except ValueError as error:
         fail(str(error))
@@ -445,6 +460,13 @@ def _summary_line(cls: type) -> str:
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
+def _own_options(cls: type) -> str:
+    """' Options: a, b.' for the settings a learner has beyond the shared ones, else ''."""
+    shared = {f.name for f in fields(LearnerConfig)}
+    own = [f.name for f in fields(settings_class(cls)) if f.name not in shared]
+    return f" Options: {', '.join(own)}." if own else ""
+
+
 @app.command("list")
 def list_(what: Annotated[str, typer.Argument(help="worlds, setups, learners or agents")] = "all") -> None:
     """List the registered worlds, setups, learners and agents, installed plug-ins included."""
@@ -456,7 +478,8 @@ def list_(what: Annotated[str, typer.Argument(help="worlds, setups, learners or 
                       + (", the first returning at the end" if get_setup(name).first_returns else "")
                       for name in setup_names()},
                    "FILE.yaml|json": "your own: segments as filters over task fields"},
-        "learners": {**{name: _summary_line(LEARNERS[name]) for name in learner_names()}, **learner_plugins},
+        "learners": {**{name: _summary_line(LEARNERS[name]) + _own_options(LEARNERS[name]) for name in learner_names()},
+                     **learner_plugins},
         "agents": {**{name: _summary_line(AGENTS[name]) for name in agent_names()}, **agent_plugins},
     }
     if what != "all" and what not in catalogue:

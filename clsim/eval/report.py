@@ -14,11 +14,13 @@ import io
 import json
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from ..files import atomic_write_bytes
+from ..learners import LearnerConfig, get_learner, settings_class
+from ..learners.registry import current_name
 from .rundir import RunDirectoryError, read_records
 
 # (column, summary metric key, stream metric); reported in percent
@@ -47,10 +49,28 @@ NOT_SETTINGS = ("learner", "order", "seed", "agent_spec", "segments", "provenanc
 
 
 def settings_id(config: dict[str, Any]) -> str:
-    """A short fingerprint of every setting but learner, order and seed (and what `NOT_SETTINGS` names): runs that
-    share it may be averaged (with their learner's) and compared (across learners)."""
+    """A short fingerprint of every setting but learner, order and seed (and what `NOT_SETTINGS` names), with only
+    the learner settings every learner shares: runs that share it may be averaged (with their learner's) and
+    compared (across learners). A learner's own settings go into its label (`learner_label`)."""
+    shared = {f.name for f in fields(LearnerConfig)}
     settings = {k: v for k, v in config.items() if k not in NOT_SETTINGS}
+    settings["learner_config"] = {k: v for k, v in config.get("learner_config", {}).items() if k in shared}
     return hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:6]
+
+
+def learner_label(config: dict[str, Any]) -> str:
+    """The run's learner, with its own settings where they differ from its defaults: ``cama`` or
+    ``cama[alpha=0.3]``. A learner that cannot be loaded here (a plug-in not installed) shows every own setting."""
+    name, stored = current_name(config["learner"]), config.get("learner_config", {})
+    shared = {f.name for f in fields(LearnerConfig)}
+    try:
+        defaults = asdict(settings_class(get_learner(name))())
+    except (ValueError, TypeError):
+        defaults = {}
+    own = {k: v for k, v in sorted(stored.items()) if k not in shared and (k not in defaults or defaults[k] != v)}
+    if defaults:
+        own = {k: v for k, v in own.items() if k in defaults}
+    return name + ("[" + ",".join(f"{k}={v}" for k, v in own.items()) + "]" if own else "")
 
 
 @dataclass
@@ -86,7 +106,7 @@ def read_run(path: Path) -> RunRow:
         curve = {r["samples"]: 100 * sum(v["seen"]["sr"] for v in r["scores"].values()) / len(r["scores"])
                  for r in records}
         forgetting = dict(zip(summary["segments"], map(percent, metrics["seen/sr"]["forgetting_per_segment"])))
-        return RunRow(path, config["setup"], config["learner"], settings_id(config), config["order"], config["seed"],
+        return RunRow(path, config["setup"], learner_label(config), settings_id(config), config["order"], config["seed"],
                       scores, summary["cost"]["wall_seconds"], summary["cost"].get("memory_bytes"), curve, forgetting)
     except FileNotFoundError as error:
         raise RunDirectoryError(f"{path} is not a finished clsim run (missing {Path(error.filename).name})") from None

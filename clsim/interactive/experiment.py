@@ -27,8 +27,8 @@ from ..eval.rundir import RunDirectory
 from ..eval.stream_metrics import stream_metrics
 from ..eval.summary import matrix as score_matrix
 from ..experiment import deterministic
-from ..learners import LearnerConfig
-from ..learners.bandit import BanditLearner
+from ..learners import settings_for
+from ..learners.bandit import BanditConfig, BanditLearner
 from ..streams import get_setup
 from ..streams.stream import segment_tasks
 from .deploy import deploy
@@ -53,8 +53,11 @@ class FeedbackRunConfig:
     max_steps: int = 60
     online: bool = False  # update after every `stream_batch` deployed episodes instead of once per round
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
-    learner_config: LearnerConfig = field(default_factory=LearnerConfig)
+    learner_config: BanditConfig = field(default_factory=BanditConfig)
     policy_config: LMPolicyConfig = field(default_factory=LMPolicyConfig)
+
+    def __post_init__(self) -> None:
+        self.learner_config = settings_for(BanditLearner, self.learner_config)  # a plain LearnerConfig works too
 
     def validate(self) -> None:
         segments = get_setup(self.setup).segments(get_family(self.world), self.order)

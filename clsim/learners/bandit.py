@@ -22,7 +22,7 @@ from ..agents.base import pad_logits
 from ..envs.core import Episode
 from ..records import checkpoint_record
 from ..streams.feedback import Interaction
-from .base import Learner
+from .base import Learner, LearnerConfig, check_at_least_one
 from .registry import register
 
 
@@ -64,11 +64,23 @@ def feedback_steps(interaction: Interaction, window: int = 8) -> list[FeedbackSt
             zip(interaction.observations, interaction.actions, labels, interaction.deployed_probs) if r is not None]
 
 
+@dataclass
+class BanditConfig(LearnerConfig):
+    round_epochs: int = 3  # passes over each round's feedback
+    step_batch: int = 64  # steps per update, half this round's and half rehearsal
+    feedback_window: int = 8  # an unlabelled action takes the next feedback within this many actions
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_at_least_one(self, "round_epochs", "step_batch", "feedback_window")
+
+
 @register
 class BanditLearner(Learner):
     """Contextual bandit from realtime binary feedback, rounds of deployment then update, with rehearsal."""
 
     name = "bandit"
+    config_class = BanditConfig
     supports = frozenset({"feedback"})
     uses_memory = False
 

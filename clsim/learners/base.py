@@ -10,8 +10,8 @@ stream episodes to memory. The learner never sees segment labels.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import torch
@@ -25,51 +25,55 @@ from .memory import EpisodeMemory, MemoryItem
 
 @dataclass
 class LearnerConfig:
+    """The settings every learner shares: the online schedule and the optimiser. A learner with settings of its
+    own declares a subclass in its file as ``config_class``; ``--learner-option`` is checked against it."""
+
     lr: float = 1e-3
     batch_size: int = 8  # episodes per update, stream + memory (CL-ALFRED: 32)
     stream_batch: int = 4  # incoming episodes per stream batch (CL-ALFRED: batch_size / 2)
     online_iter: float = 1.75  # CL-ALFRED: 1; each episode is trained on online_iter x stream_batch = 7 times
     memory_size: int = 50  # episodes (CL-ALFRED: 500)
     clip_grad: float = 5.0
-    alpha: float = 0.5  # weight of the replayed imitation loss (DER++, CAMA)
-    beta: float = 0.5  # weight of the logit-distillation loss (DER++, CAMA)
-    cama_window: int = 5  # N, the length of CAMA's per-class confidence queues
-    mir_candidates: int = 50  # memory episodes MIR scores for interference (Aljundi et al.: 50)
-    distill: str = "mse"  # ESR's distance to stored logits: "mse" or "kl" (at `temperature`)
-    temperature: float = 2.0  # softening of KL distillation (ESR with "kl", LwF; Hinton et al.: 2)
-    lwf_weight: float = 1.0  # weight of LwF's distillation term (Li & Hoiem: 1)
-    snapshot_period: int = 40  # samples between LwF teacher / EWC++ anchor snapshots: task-free "task ends"
-    ewc_lambda: float = 100.0  # EWC++ strength (CL-ALFRED's reg_coef): penalty lambda * sum F* (theta - theta*)^2
-    ewc_decay: float = 0.5  # EWC++ Fisher moving average, F <- decay * F + (1 - decay) * g^2 (CL-ALFRED: 0.5)
-    xder_margin: float = 1.0  # X-DER: the lead (in logits) the expert's action keeps in rewritten targets
-    round_epochs: int = 3  # bandit: passes over each round's feedback
-    step_batch: int = 64  # bandit: steps per update, half this round's and half rehearsal
-    feedback_window: int = 8  # bandit: an unlabelled action takes the next feedback within this many actions
-    joint_epochs: int = 14  # offline epochs of the joint upper bound: 14 x 560 / 8 = 980 updates, as online
-    steps_per_task: int = 60  # ppo: environment steps of practice per arriving task (one full episode's worth)
-    ppo_envs: int = 4  # ppo: environments stepped together; each rollout runs one ppo_max_steps window on each
-    ppo_epochs: int = 4  # ppo: passes over each rollout (4 x 60 steps per task ~ an imitation learner's 7 x ~30)
-    ppo_minibatch: int = 60  # ppo: steps per gradient step
-    ppo_lr: float = 3e-4  # ppo: Adam learning rate (SB3's default)
-    ppo_entropy: float = 0.01  # ppo: entropy bonus, keeping the sampled policy exploring
-    ppo_max_steps: int = 60  # ppo: actions per training episode and rollout window (the evaluator's limit)
 
     def __post_init__(self) -> None:
         check_settings(self, {})
-        if self.distill not in ("mse", "kl"):
-            raise ValueError(f"distill must be 'mse' or 'kl', got {self.distill!r}")
-        for name in ("mir_candidates", "snapshot_period", "joint_epochs", "steps_per_task", "ppo_envs", "ppo_epochs",
-                     "ppo_minibatch", "ppo_max_steps"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0.0 <= self.ewc_decay < 1.0:
-            raise ValueError(f"ewc_decay must be in [0, 1), got {self.ewc_decay}")
-        if self.temperature <= 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature}")
         if not 1 <= self.stream_batch <= self.batch_size:
             raise ValueError(f"stream_batch must be in 1..batch_size ({self.batch_size}), got {self.stream_batch}")
         if self.online_iter <= 0:
             raise ValueError(f"online_iter must be > 0, got {self.online_iter}")
+
+
+def check_at_least_one(config: Any, *names: str) -> None:
+    """Refuse settings among `names` below 1 (counts and periods)."""
+    for name in names:
+        if getattr(config, name) < 1:
+            raise ValueError(f"{name} must be >= 1, got {getattr(config, name)}")
+
+
+def settings_class(learner_class: type) -> type[LearnerConfig]:
+    """The settings dataclass a learner class declares as ``config_class`` (LearnerConfig if it declares none)."""
+    cls = getattr(learner_class, "config_class", LearnerConfig)
+    if not (isinstance(cls, type) and issubclass(cls, LearnerConfig)):
+        raise TypeError(f"learner {getattr(learner_class, 'name', learner_class.__qualname__)!r} declares config_class "
+                        f"{cls!r}, which is not a dataclass deriving from clsim.learners.LearnerConfig")
+    return cls
+
+
+def learner_settings(learner_class: type, values: Mapping[str, Any]) -> LearnerConfig:
+    """`learner_class`'s settings from `values`, taking the names its settings class has and leaving the rest
+    (another learner's settings, or those of earlier versions that no learner reads)."""
+    cls = settings_class(learner_class)
+    return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
+
+
+def settings_for(learner_class: type, config: LearnerConfig | None) -> LearnerConfig:
+    """`config` as `learner_class`'s own settings: the values it shares with that class kept, the rest at their
+    defaults (a plain LearnerConfig gives any learner its shared settings)."""
+    if config is None:
+        return settings_class(learner_class)()
+    if type(config) is settings_class(learner_class):
+        return config
+    return learner_settings(learner_class, {f.name: getattr(config, f.name) for f in fields(config)})
 
 
 @dataclass
@@ -130,10 +134,11 @@ class Learner:
     uses_memory: ClassVar[bool] = True
     uses_labels: ClassVar[bool] = False  # True: the run loop calls label(uid, segment label) before each sample
     keeps_logits: ClassVar[bool] = False
+    config_class: ClassVar[type[LearnerConfig]] = LearnerConfig  # its settings (--learner-option)
 
     def __init__(self, agent: nn.Module, config: LearnerConfig | None = None, seed: int = 0) -> None:
         self.agent = agent
-        self.config = config or LearnerConfig()
+        self.config: Any = settings_for(type(self), config)
         self.rng = random.Random(seed)
         self.optimizer = torch.optim.Adam(agent.parameters(), lr=self.config.lr)
         self.memory = EpisodeMemory(self.config.memory_size if self.uses_memory else 0, self.rng)

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 
 from ..envs.core import Episode
-from .base import StepBatch
-from .derpp import DERPlusPlus
+from .base import StepBatch, check_at_least_one
+from .derpp import DERConfig, DERPlusPlus
 from .memory import MemoryItem
 from .registry import register
 
@@ -53,9 +54,19 @@ def step_classes(episodes: Sequence[Episode]) -> list[str]:
     return [action_class(step.action_text) for e in episodes for step in e.steps]
 
 
+@dataclass
+class CAMAConfig(DERConfig):
+    cama_window: int = 5  # N, the length of CAMA's per-class confidence queues
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_at_least_one(self, "cama_window")
+
+
 @register
 class CAMA(DERPlusPlus):
     name = "cama"
+    config_class = CAMAConfig
     fixed_gamma: float | None = None
 
     def __init__(self, *args, **kwargs) -> None:

@@ -6,16 +6,25 @@ logits are never refreshed, which is what CAMA changes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
-from .base import Learner, StepBatch, imitation_loss, logit_distillation, stored_logits
+from .base import Learner, LearnerConfig, StepBatch, imitation_loss, logit_distillation, stored_logits
 from .memory import MemoryItem
 from .registry import register
+
+
+@dataclass
+class DERConfig(LearnerConfig):
+    alpha: float = 0.5  # weight of the replayed imitation loss
+    beta: float = 0.5  # weight of the logit-distillation loss
 
 
 @register
 class DERPlusPlus(Learner):
     name = "der++"
+    config_class = DERConfig
     keeps_logits = True
 
     def loss(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> torch.Tensor:

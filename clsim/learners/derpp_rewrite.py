@@ -19,12 +19,13 @@ scored from the start here).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from .base import StepBatch
-from .derpp import DERPlusPlus
+from .base import StepBatch, check_at_least_one
+from .derpp import DERConfig, DERPlusPlus
 from .registry import register
 
 
@@ -39,11 +40,22 @@ def keep_truth_on_top(logits: torch.Tensor, targets: torch.Tensor, valid: torch.
     return torch.where(others, logits - shift, logits)
 
 
+@dataclass
+class RewriteConfig(DERConfig):
+    snapshot_period: int = 40  # samples between rewrites of recently stored logits
+    xder_margin: float = 1.0  # the lead (in logits) the expert's action keeps in rewritten targets
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_at_least_one(self, "snapshot_period")
+
+
 @register
 class DERPlusPlusRewrite(DERPlusPlus):
     """DER++ whose recently stored logits are periodically rewritten by the current policy (X-DER's rewrite)."""
 
     name = "der++-rewrite"
+    config_class = RewriteConfig
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

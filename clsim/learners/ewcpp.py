@@ -12,19 +12,34 @@ weight is pulled. ``ewc++-noreplay`` is the same without the episodic memory.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from .base import StepBatch
+from .base import LearnerConfig, StepBatch, check_at_least_one
 from .er import ExperienceReplay
 from .memory import MemoryItem, tensor_nbytes
 from .registry import register
 
 
+@dataclass
+class EWCConfig(LearnerConfig):
+    ewc_lambda: float = 100.0  # strength (CL-ALFRED's reg_coef): penalty lambda * sum F* (theta - theta*)^2
+    ewc_decay: float = 0.5  # Fisher moving average, F <- decay * F + (1 - decay) * g^2 (CL-ALFRED: 0.5)
+    snapshot_period: int = 40  # samples between anchor snapshots: task-free "task ends"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_at_least_one(self, "snapshot_period")
+        if not 0.0 <= self.ewc_decay < 1.0:
+            raise ValueError(f"ewc_decay must be in [0, 1), got {self.ewc_decay}")
+
+
 @register
 class EWCPlusPlus(ExperienceReplay):
     name = "ewc++"
+    config_class = EWCConfig
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -9,19 +9,30 @@ the untrained policy.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from ..envs.core import Episode
-from .base import Learner, StepBatch, imitation_loss
+from .base import Learner, LearnerConfig, StepBatch, check_at_least_one, imitation_loss
 from .memory import MemoryItem, episode_nbytes
 from .registry import register
+
+
+@dataclass
+class JointConfig(LearnerConfig):
+    joint_epochs: int = 14  # offline epochs at the stream's end: 14 x 560 / 8 = 980 updates, as online
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_at_least_one(self, "joint_epochs")
 
 
 @register
 class Joint(Learner):
     name = "joint"
+    config_class = JointConfig
     uses_memory = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -9,19 +9,34 @@ Loss = CE(stream) + lwf_weight * T^2 * KL(softmax(teacher / T) || softmax(policy
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from ..agents.base import pad_logits
-from .base import Learner, StepBatch, imitation_loss, kl_distillation
+from .base import Learner, LearnerConfig, StepBatch, check_at_least_one, imitation_loss, kl_distillation
 from .memory import MemoryItem, tensor_nbytes
 from .registry import register
+
+
+@dataclass
+class LwFConfig(LearnerConfig):
+    lwf_weight: float = 1.0  # weight of the distillation term (Li & Hoiem: 1)
+    temperature: float = 2.0  # softening of the distillation (Hinton et al.: 2)
+    snapshot_period: int = 40  # samples between teacher snapshots: task-free "task ends"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_at_least_one(self, "snapshot_period")
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
 
 
 @register
 class LearningWithoutForgetting(Learner):
     name = "lwf"
+    config_class = LwFConfig
     uses_memory = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -7,17 +7,29 @@ loss on stream plus replay is ER's). The parameters are restored exactly after t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
-from .base import episode_losses, imitation_loss
+from .base import LearnerConfig, check_at_least_one, episode_losses, imitation_loss
 from .er import ExperienceReplay
 from .memory import MemoryItem
 from .registry import register
 
 
+@dataclass
+class MIRConfig(LearnerConfig):
+    mir_candidates: int = 50  # memory episodes scored for interference (Aljundi et al.: 50)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_at_least_one(self, "mir_candidates")
+
+
 @register
 class MaximallyInterferedRetrieval(ExperienceReplay):
     name = "mir"
+    config_class = MIRConfig
 
     def retrieve(self, count: int) -> list[MemoryItem]:
         candidates = self.memory.sample(self.config.mir_candidates)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
@@ -22,7 +23,7 @@ from torch import nn
 
 from ..envs import get_family
 from ..envs.core import Task
-from .base import LearnerConfig
+from .base import LearnerConfig, check_at_least_one, settings_for
 from .registry import register
 
 INSTALL_HINT = "pip install 'clsim[rl]' (stable-baselines3 and sb3-contrib)"
@@ -55,9 +56,25 @@ class PoolTasks(gym.Wrapper):
         return self.env.reset(seed=seed, options={**(options or {}), "task": self.pool.next()})
 
 
+@dataclass
+class PPOConfig(LearnerConfig):
+    steps_per_task: int = 60  # environment steps of practice per arriving task (one full episode's worth)
+    ppo_envs: int = 4  # environments stepped together; each rollout runs one ppo_max_steps window on each
+    ppo_epochs: int = 4  # passes over each rollout (4 x 60 steps per task ~ an imitation learner's 7 x ~30)
+    ppo_minibatch: int = 60  # steps per gradient step
+    ppo_lr: float = 3e-4  # Adam learning rate (SB3's default)
+    ppo_entropy: float = 0.01  # entropy bonus, keeping the sampled policy exploring
+    ppo_max_steps: int = 60  # actions per training episode and rollout window (the evaluator's limit)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_at_least_one(self, "steps_per_task", "ppo_envs", "ppo_epochs", "ppo_minibatch", "ppo_max_steps")
+
+
 @register
 class PPOLearner:
     name = "ppo"
+    config_class = PPOConfig
     supports = frozenset({"reward"})
 
     @staticmethod
@@ -71,7 +88,7 @@ class PPOLearner:
 
     def __init__(self, agent: nn.Module, config: LearnerConfig | None = None, seed: int = 0) -> None:
         self.check_requirements()
-        self.agent, self.config, self.seed = agent, config or LearnerConfig(), seed
+        self.agent, self.config, self.seed = agent, settings_for(PPOLearner, config), seed
         self.pool = TaskPool()
         self.pending: list[Task] = []
         self.samples_seen = self.updates = 0

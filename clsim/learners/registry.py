@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .base import Learner
 
 LEARNERS: dict[str, type[Learner]] = {}
+RENAMED = {"xder": "der++-rewrite"}  # learners whose name changed, by the name earlier runs stored: the same method
 ENTRY_POINTS = "clsim.learners"
 PROTOCOL = {"observe": "observe(samples)", "flush": "flush()", "state_dict": "state_dict()",
             "load_state_dict": "load_state_dict(state)"}
@@ -26,6 +27,11 @@ def register(cls: type[Learner]) -> type[Learner]:
         raise ValueError(f"learner name {cls.name!r} is already taken by {LEARNERS[cls.name].__qualname__}")
     LEARNERS[cls.name] = cls
     return cls
+
+
+def current_name(name: str) -> str:
+    """A learner's name today, given the one a run stored."""
+    return RENAMED.get(name, name)
 
 
 def learner_names(kind: str | None = None) -> list[str]:
