@@ -1,13 +1,14 @@
 """What each part of the default agent buys: one segment of fine-tuning per task type, as the default stream deals it.
 
-    python benchmarks/agent_ablation.py [--per-segment 80] [--tasks 30] [--variants lm,no-pointer,...]
-        [--task-types look_at_obj_in_light,...]
+    python benchmarks/agent_ablation.py [--world household|navigation] [--per-segment 80] [--tasks 30]
+        [--variants lm,no-pointer,...] [--segments look_at_obj_in_light,...]
 
-For every variant and every ALFRED task type, a fresh agent is fine-tuned online on `per-segment` expert
-demonstrations of that type with the default learner settings (stream batches of 4, 7 updates per batch),
-then scored on `tasks` held-out tasks in seen layouts: per-step accuracy against the expert, and greedy
-success. Variants switch off one part of GroundedPolicy (the pointer, candidates tied to lines, instruction
-match flags) or use the free-text agent `lm-text`. Prints a table and writes benchmarks/results/agent_ablation.json.
+For every variant and every segment (an ALFRED task type; a navigation scene domain, instruction mode), a
+fresh agent is fine-tuned online on `per-segment` expert demonstrations of it with the default learner
+settings (stream batches of 4, 7 updates per batch), then scored on `tasks` held-out tasks in seen layouts:
+per-step accuracy against the expert, and greedy success. Variants switch off one part of GroundedPolicy
+(the pointer, candidates tied to lines, instruction match flags, where the instruction names a word) or use
+the free-text agent `lm-text`. Prints a table and writes benchmarks/results/agent_ablation[-navigation].json.
 """
 
 from __future__ import annotations
@@ -34,17 +35,21 @@ VARIANTS = {
     "no-pointer": ("lm", {"pointer": False}),
     "no-binding": ("lm", {"bind_candidates": False}),
     "no-match-flags": ("lm", {"match_flags": False}),
+    "no-match-position": ("lm", {"match_position": 0}),
     "lm-text": ("lm-text", {}),
 }
 
 
-def tasks_of(family, behavior: str, split: str, count: int, seed: int) -> list:
-    scenes = TASK_SCENES[behavior]
-    return [t for i in range(count) for t in family.make_tasks(behavior, scenes[i % len(scenes)], split, 1, seed + i)]
+def tasks_of(family, segment: str, split: str, count: int, seed: int) -> list:
+    """`count` tasks of one segment: a household task type spread over its scene types, or a navigation domain."""
+    if family.name == "navigation":
+        return family.make_tasks("instruction", segment, split, count, seed)
+    scenes = TASK_SCENES[segment]
+    return [t for i in range(count) for t in family.make_tasks(segment, scenes[i % len(scenes)], split, 1, seed + i)]
 
 
-def one_segment(variant: str, behavior: str, per_segment: int, count: int) -> dict[str, float]:
-    family = get_family("household")
+def one_segment(world: str, variant: str, behavior: str, per_segment: int, count: int) -> dict[str, float]:
+    family = get_family(world)
     name, options = VARIANTS[variant]
     torch.manual_seed(0)
     agent = make_agent(name, family.vocabulary(), LMPolicyConfig(), 0, options)
@@ -68,21 +73,24 @@ def one_segment(variant: str, behavior: str, per_segment: int, count: int) -> di
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--world", choices=("household", "navigation"), default="household")
     parser.add_argument("--per-segment", type=int, default=80)
     parser.add_argument("--tasks", type=int, default=30)
     parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--task-types", default=",".join(TASK_TYPES))
+    parser.add_argument("--segments", help="task types (household) or scene domains (navigation); default: all")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    variants, types = args.variants.split(","), args.task_types.split(",")
-    unknown = sorted(set(variants) - set(VARIANTS)) + sorted(set(types) - set(TASK_TYPES))
+    allowed = TASK_TYPES if args.world == "household" else get_family("navigation").environments
+    variants, types = args.variants.split(","), (args.segments.split(",") if args.segments else list(allowed))
+    unknown = sorted(set(variants) - set(VARIANTS)) + sorted(set(types) - set(allowed))
     if unknown:
-        parser.error(f"unknown variant or task type {', '.join(unknown)}; variants: {', '.join(VARIANTS)}; "
-                     f"task types: {', '.join(TASK_TYPES)}")
-    results = {v: {b: one_segment(v, b, args.per_segment, args.tasks) for b in types} for v in variants}
-    table = Table(title=f"One segment of finetune per task type ({args.per_segment} demonstrations): "
+        parser.error(f"unknown variant or segment {', '.join(unknown)}; variants: {', '.join(VARIANTS)}; "
+                     f"segments: {', '.join(allowed)}")
+    results = {v: {b: one_segment(args.world, v, b, args.per_segment, args.tasks) for b in types} for v in variants}
+    unit = "task type" if args.world == "household" else "scene domain"
+    table = Table(title=f"One segment of finetune per {unit} ({args.per_segment} demonstrations): "
                         "per-step accuracy / greedy SR on held-out seen tasks (%)")
-    table.add_column("task type")
+    table.add_column(unit)
     for v in variants:
         table.add_column(v, justify="right")
     for b in [*types, "mean"]:
@@ -94,9 +102,10 @@ def main() -> None:
             cells.append(f"{100 * acc:.1f} / {100 * sr:.1f}")
         table.add_row(b, *cells)
     Console().print(table)
-    out = Path(__file__).parent / "results" / "agent_ablation.json"
+    out = Path(__file__).parent / "results" / f"agent_ablation{'' if args.world == 'household' else '-' + args.world}.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"per_segment": args.per_segment, "tasks": args.tasks, "results": results}, indent=2) + "\n")
+    out.write_text(json.dumps({"world": args.world, "per_segment": args.per_segment, "tasks": args.tasks,
+                               "results": results}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -68,7 +68,30 @@ def test_grounded_policy_ties_actions_to_the_lines_of_what_they_name():
     assert split_line(lines[3], True, 6) == (2, "apple 1 hot at microwave 1", "abreast center 0 face ahead level")
 
 
-@pytest.mark.parametrize("ablation", [{}, {"pointer": False}, {"bind_candidates": False}, {"match_flags": False}])
+def test_grounded_words_say_where_the_instruction_names_them_counted_from_its_end():
+    from clsim.agents.line_encoder import WordFeatures
+    from clsim.agents.tokenizer import WordTokenizer
+
+    tokenizer = WordTokenizer(["walk", "past", "the", "plant", "stop", "by", "lamp", "."])
+    features = WordFeatures(tokenizer, GroundedPolicyConfig(word_dim=8, match_position=4))
+    ids = torch.tensor(tokenizer.encode(["plant", "lamp", "walk"]))  # [3 lines, 1 word]
+    short = torch.tensor(tokenizer.encode(["stop by the plant ."] * 3))  # "plant" 2nd from the end
+    long = torch.tensor(tokenizer.encode(["walk past the plant stop by the lamp ."] * 3))
+    with torch.no_grad():
+        features.where.weight.copy_(torch.arange(5).float().unsqueeze(1).expand(5, 8))  # row k: k everywhere
+        plain = WordFeatures(tokenizer, GroundedPolicyConfig(word_dim=8, match_position=0))
+        plain.load_state_dict({k: v for k, v in features.state_dict().items() if not k.startswith("where")})
+        base = plain(ids, short)
+        where = (features(ids, short) - base)[:, 0, 0].tolist()
+        assert where == [2.0, 0.0, 0.0], "plant: 2nd word from the end; lamp and walk not named"
+        assert ((features(ids, long) - plain(ids, long))[:, 0, 0]).tolist() == [0.0, 2.0, 0.0], \
+            "plant 6th from the end, beyond the 4 counted; lamp 2nd"
+    with pytest.raises(ValueError, match="match_position must be >= 0, got -1"):
+        GroundedPolicyConfig(match_position=-1)
+
+
+@pytest.mark.parametrize("ablation", [{}, {"pointer": False}, {"bind_candidates": False}, {"match_flags": False},
+                                      {"match_position": 0}])
 def test_grounded_policy_gives_a_distribution_over_candidates_with_any_part_switched_off(household, ablation):
     obs = observations(household, 8, "look_at_obj_in_light", "bedroom")
     config = GroundedPolicyConfig(**{**vars(TINY[GroundedPolicy]), **ablation})

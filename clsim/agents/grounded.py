@@ -10,9 +10,11 @@ world-specific parser, so it learns a task type from a few dozen demonstrations:
   "ahead left"); the first relation words are also encoded by their position after the name (where a
   bearing's fields sit), apart from the rest.
 * **Instruction flags.** Each word is flagged when its stem occurs in the instruction (plurals match),
-  and each line carries two numbers: how much the instruction names its thing, and how much it names a
-  thing the line mentions ("at counter 1"). A word-match signal alone is too weak to learn from a few
-  dozen demonstrations.
+  together with where the instruction last names it, counted back from its end (``match_position``
+  words): "stop by the plant" names its goal last however long the route before it, which is how a
+  route instruction says where to stop. Each line also carries two numbers: how much the instruction
+  names its thing, and how much it names a thing the line mentions ("at counter 1"). A word-match
+  signal alone is too weak to learn from a few dozen demonstrations.
 * **Context.** A 2-layer ``transformers`` encoder reads a summary token (started from the lines the
   instruction names), the instruction's words and one vector per line.
 * **Pointer.** p(action) = sum over named lines i of p(heading for i) p(action | i): the summary points
@@ -21,7 +23,7 @@ world-specific parser, so it learns a task type from a few dozen demonstrations:
 * **Free text.** Every candidate is also scored from its own words, cross-attending to the context:
   this is all there is for candidates that name no line (stop, navigation's route descriptions).
 
-``pointer``, ``bind_candidates`` and ``match_flags`` switch parts off for ablations
+``pointer``, ``bind_candidates``, ``match_flags`` and ``match_position`` switch parts off for ablations
 (``benchmarks/agent_ablation.py``); ``lm-text`` (:class:`~clsim.agents.lm_policy.LMPolicy`) is the
 free-text policy this one replaced as the default.
 """
@@ -58,10 +60,12 @@ class GroundedPolicyConfig:
     pointer: bool = True  # actions scored given the line the summary points at (moves from its bearing)
     bind_candidates: bool = True  # candidates that name lines scored from those lines' states
     match_flags: bool = True  # words and lines flagged by what the instruction names
+    match_position: int = 24  # flagged words also say where the instruction names them, up to this many words from its end
 
     def __post_init__(self) -> None:
         check_settings(self, {"hidden": 1, "layers": 1, "heads": 1, "intermediate": 1, "word_dim": 1,
-                              "max_positions": 1, "max_line_words": 1, "relation_positions": 1, "dropout": 0.0},
+                              "max_positions": 1, "max_line_words": 1, "relation_positions": 1, "dropout": 0.0,
+                              "match_position": 0},
                        below={"dropout": 1.0}, divides=("heads", "hidden"))
 
 

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 class WordFeatures(nn.Module):
-    """Per-word vectors of lines: the word, the word before it, and (optionally) its instruction match."""
+    """Per-word vectors of lines: the word, the word before it, and (optionally) whether and where the
+    instruction names it."""
 
     def __init__(self, tokenizer: WordTokenizer, config: GroundedPolicyConfig) -> None:
         super().__init__()
@@ -27,6 +28,11 @@ class WordFeatures(nn.Module):
         # "This word is in the instruction", the same for every word: the per-word vectors above are learned
         # only for words already seen, so without it a landmark first met in a new building sends no signal.
         self.matched = nn.Parameter(torch.randn(d))
+        self.match_position = config.match_position
+        if self.match_position:
+            # Where the instruction names the word, counted back from its end (1 = its last word; 0 = unnamed):
+            # "stop by the X" names its goal last, whatever its length.
+            self.where = nn.Embedding(self.match_position + 1, d, padding_idx=0)
         stems: dict[str, int] = {}
         self.register_buffer("stems", torch.tensor([stems.setdefault(stem(w), len(stems)) for w in tokenizer.words]),
                              persistent=False)
@@ -36,14 +42,19 @@ class WordFeatures(nn.Module):
         previous = nn.functional.pad(ids[:, :-1], (1, 0))
         # A nonlinear function of (word, word before): a sum of the two would pool to the same bag for
         # "left 3 face right" and "right 3 face left". Computed once per distinct pair in the batch.
-        pairs, where = torch.unique(previous * self.embed.num_embeddings + ids, return_inverse=True)
+        pairs, pair_index = torch.unique(previous * self.embed.num_embeddings + ids, return_inverse=True)
         first, second = pairs // self.embed.num_embeddings, pairs % self.embed.num_embeddings
         bigrams = nn.functional.gelu(self.bigram(torch.cat([self.embed(second), self.embed(first)], -1)))
-        features = self.embed(ids) + bigrams[where]
+        features = self.embed(ids) + bigrams[pair_index]
         if self.match_flags and instruction is not None:
             matched = (self.stems[ids].unsqueeze(-1) == self.stems[instruction].unsqueeze(1)) & (
                 instruction > 0).unsqueeze(1)
             features = features + matched.any(-1, keepdim=True).to(features.dtype) * (self.matched + self.match(ids))
+            if self.match_position:
+                lengths = (instruction > 0).sum(1, keepdim=True).unsqueeze(1)  # [N, 1, 1]
+                back = (lengths - torch.arange(instruction.shape[1])).clamp(min=1)  # [N, 1, I]: 1 at the last word
+                nearest = torch.where(matched, back, self.match_position + 1).amin(-1)  # [N, S]
+                features = features + self.where(torch.where(nearest > self.match_position, 0, nearest))
         return features
 
 
