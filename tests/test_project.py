@@ -82,3 +82,13 @@ def test_no_module_imports_from_a_layer_above_its_own_and_no_package_cycles():
 
     cycles = sorted("/".join(m) for m in modules if reaches(m, m, set()))
     assert not cycles, f"import cycles through: {', '.join(cycles)}"
+
+
+def test_import_clsim_alone_registers_every_world_with_gymnasium():
+    import subprocess
+    import sys
+
+    code = ("import gymnasium, clsim; print(sorted(i for i in gymnasium.registry if i.startswith('clsim/'))); "
+            "env = gymnasium.make('clsim/Navigation-v0'); print(type(env.unwrapped).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "['clsim/Household-v0', 'clsim/HouseholdHL-v0', 'clsim/Navigation-v0']" and out[1] == "NavigationEnv"
