@@ -1,5 +1,6 @@
 """Episode and stream metrics on hand-computed cases."""
 
+import json
 import math
 
 import numpy as np
@@ -116,3 +117,34 @@ def test_a_stream_without_recurrences_has_no_visit_entries():
     records = [{"samples": 10, "scores": {"a": {"seen": {"sr": 0.5}, "unseen": {"sr": 0.5}}}}]
     summary = summarise(records, [Visit("a", 1, 0, 10)], [10])
     assert "visits" not in summary and "relearned" not in summary["metrics"]["seen/sr"]
+
+
+def test_negative_flip_rate_is_the_share_of_episodes_solved_before_and_failed_now():
+    from clsim.eval.summary import negative_flip_rates
+
+    def point(**suites):
+        return {"scores": {s: {"seen": {"solved": bits}} for s, bits in suites.items()}}
+
+    records = [point(a="1100"),
+               point(a="1010", b="11"),  # a: episode 2 flips 1 -> 0 (episode 3 flips up); b is new: not compared
+               point(a="0010", b="01"),  # a: episode 1 flips; b: episode 1 flips
+               {"scores": {"a": {"seen": {"sr": 0.5}}}}]  # written before per-episode results: not comparable
+    rates = negative_flip_rates(records, "seen")
+    assert math.isnan(rates[0]) and rates[1] == pytest.approx(1 / 4) and rates[2] == pytest.approx(2 / 6)
+    assert math.isnan(rates[3])
+
+
+def test_a_run_reports_its_negative_flip_rate_from_per_episode_results(tmp_path):
+    from clsim.experiment import RunConfig, run_experiment
+
+    summary = run_experiment(RunConfig(learner="finetune", per_segment=2, eval_every=1, eval_episodes=2, max_steps=5,
+                                       random_baseline=False, checkpoint_every=0), tmp_path / "run")
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    first = records[0]["scores"]["look_at_obj_in_light"]["seen"]
+    assert len(first["solved"]) == 2 and first["sr"] == first["solved"].count("1") / 2
+    from clsim.eval.summary import negative_flip_rates
+
+    flips = summary["negative_flips"]["seen"]
+    assert len(flips) == len(records) == 14 and math.isnan(flips[0])
+    assert flips == pytest.approx(negative_flip_rates(records, "seen"), nan_ok=True)
+    assert summary["metrics"]["seen/sr"]["negative_flip_rate"] == pytest.approx(np.nanmean(flips[1:]))

@@ -26,6 +26,7 @@ class SuiteScores:
     plw_sr: float
     plw_gc: float
     episodes: int
+    solved: str = ""  # "1" or "0" per episode, in the suite's order: which episodes flipped between eval points
     navigation: Mapping[str, float] = field(default_factory=dict)  # spl, ne, osr, ndtw, sdtw, gp, asks
 
     def as_dict(self) -> dict[str, float]:
@@ -64,5 +65,6 @@ def score(results: Sequence[EpisodeResult]) -> SuiteScores:
         sr=sum(success) / len(results),
         gc=sum(r.goal_met for r in results) / sum(r.goal_total for r in results),
         plw_sr=plw(success), plw_gc=plw(gc_each), episodes=len(results),
+        solved="".join("1" if r.success else "0" for r in results),
         navigation=navigation_scores([r.navigation for r in results]) if all(r.navigation for r in results) else {},
     )

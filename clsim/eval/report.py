@@ -26,6 +26,7 @@ from .rundir import RunDirectoryError, read_records
 # (column, summary metric key, stream metric); reported in percent
 COLUMNS = (("SR A_last", "seen/sr", "a_last"), ("SR A_AUC", "seen/sr", "a_auc"),
            ("SR LA", "seen/sr", "learning_accuracy"), ("SR F", "seen/sr", "forgetting"), ("SR BWT", "seen/sr", "bwt"),
+           ("SR NFR", "seen/sr", "negative_flip_rate"),
            ("GC A_last", "seen/gc", "a_last"), ("GC F", "seen/gc", "forgetting"),
            ("unseen SR", "unseen/sr", "a_last"), ("unseen GC", "unseen/gc", "a_last"))
 NAVIGATION_COLUMNS = (("SPL A_last", "seen/spl", "a_last"), ("SPL F", "seen/spl", "forgetting"),

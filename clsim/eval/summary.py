@@ -16,10 +16,13 @@ SPLITS = ("seen", "unseen")
 SCORES = ("sr", "gc", "plw_sr", "plw_gc")  # every world's; navigation worlds add spl, ne, osr, ndtw, sdtw, gp, asks
 
 
+NOT_SCORES = ("episodes", "solved")  # what an eval record holds per suite besides its scores
+
+
 def score_keys(scores: dict[str, dict[str, Any]]) -> list[str]:
     """The score names in an eval record's ``scores`` (segment -> split -> name -> value), in order."""
     first = next(iter(scores.values()))
-    return [k for k in next(iter(first.values())) if k != "episodes"]
+    return [k for k in next(iter(first.values())) if k not in NOT_SCORES]
 
 
 def matrix(records: list[dict[str, Any]], segments: tuple[str, ...], split: str, key: str) -> np.ndarray:
@@ -54,12 +57,38 @@ def summarise(records: list[dict[str, Any]], visits: Sequence[Visit], points: li
             a = matrix(records, tuple(segments), split, key)
             summary["metrics"][f"{split}/{key}"] = stream_metrics(a, samples, end_points).as_dict()
             summary["final"][f"{split}/{key}"] = dict(zip(segments, a[-1].tolist()))
+            if key == "sr":
+                flips = negative_flip_rates(records, split)
+                summary.setdefault("negative_flips", {})[split] = flips
+                summary["metrics"][f"{split}/sr"]["negative_flip_rate"] = _mean(flips[1:])
             if recurs:
                 per_visit = visit_scores(a, segments, visits, samples)
                 for entry, scores in zip(summary["visits"], per_visit):
                     entry[f"{split}/{key}"] = scores
                 summary["metrics"][f"{split}/{key}"].update(recurrence_metrics(per_visit, visits))
     return summary
+
+
+def _mean(values: Sequence[float]) -> float:
+    values = [x for x in values if not np.isnan(x)]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def negative_flip_rates(records: list[dict[str, Any]], split: str) -> list[float]:
+    """Per eval point, the negative flip rate (Yan et al., 2021): the share of eval episodes solved at the previous
+    point and failed now, over the episodes of `split`'s suites scored at both points (the same tasks each time).
+    NaN at the first point and for records written before per-episode results were kept."""
+    rates = [float("nan")]
+    for before, now in zip(records, records[1:]):
+        flipped = compared = 0
+        for segment, scores in now["scores"].items():
+            old = before["scores"].get(segment, {}).get(split, {}).get("solved", "")
+            new = scores[split].get("solved", "")
+            if old and len(old) == len(new):
+                compared += len(new)
+                flipped += sum(a == "1" and b == "0" for a, b in zip(old, new))
+        rates.append(flipped / compared if compared else float("nan"))
+    return rates
 
 
 def visit_scores(a: np.ndarray, segments: Sequence[str], visits: Sequence[Visit], samples: Sequence[int]
@@ -85,14 +114,10 @@ def recurrence_metrics(per_visit: Sequence[dict[str, float]], visits: Sequence[V
     """Means over visits: ``isolated_forgetting`` (over visits with a `forgotten` value); over the recurrences (second
     and later visits) ``retained_at_return`` (the score the segment kept when it returned) and ``relearned`` (what
     the recurrence added to it)."""
-    def mean(values: list[float]) -> float:
-        values = [x for x in values if not np.isnan(x)]
-        return float(np.mean(values)) if values else float("nan")
-
     returns = [s for s, v in zip(per_visit, visits) if v.number > 1]
-    return {"isolated_forgetting": mean([s["forgotten"] for s in per_visit]),
-            "retained_at_return": mean([s["before"] for s in returns]),
-            "relearned": mean([s["learned"] - s["before"] for s in returns])}
+    return {"isolated_forgetting": _mean([s["forgotten"] for s in per_visit]),
+            "retained_at_return": _mean([s["before"] for s in returns]),
+            "relearned": _mean([s["learned"] - s["before"] for s in returns])}
 
 
 def add_forward_transfer(summary: dict[str, Any], records: list[dict[str, Any]],
