@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 
 class PluginError(ValueError):
@@ -33,8 +35,8 @@ def plugin_names(group: str) -> list[str]:
     return list(plugin_entries(group))
 
 
-def resolve(name: str, builtins: dict[str, type], group: str, kind: str, protocol: Protocol | Iterable[str]
-            ) -> type:
+def resolve(name: str, builtins: Mapping[str, Any], group: str, kind: str, protocol: Protocol | Iterable[str]
+            ) -> Any:
     """A built-in class by name, else a plug-in that keeps `protocol`; unknown names list what there is."""
     if name in builtins:
         return builtins[name]
@@ -102,6 +104,49 @@ def check_protocol(cls: type, name: str, kind: str, methods: Protocol | Iterable
     if wrong:
         raise PluginError(f"{where} cannot be called as {', '.join(wrong)}; {kind}s need "
                           f"{', '.join(calls.values())}")
+
+
+class Registry(Mapping[str, T], Generic[T]):
+    """The one registry shape of worlds, agents and learners: built-ins registered by name (``@REGISTRY.register``
+    on the class, or ``add``), and users' plug-ins by ``module:Class`` or an installed entry point of `group`,
+    checked against `protocol` before use. Reads like a mapping of the built-ins."""
+
+    def __init__(self, kind: str, group: str, protocol: Protocol | Iterable[str]) -> None:
+        self.kind, self.group, self.protocol = kind, group, protocol
+        self._entries: dict[str, T] = {}
+
+    def add(self, name: str, entry: T) -> T:
+        """Register `entry` under `name`; a name already taken by another entry is refused."""
+        if not name:
+            raise ValueError(f"{self.kind} {entry!r} has no name")
+        if name in self._entries and self._entries[name] is not entry:
+            raise ValueError(f"{self.kind} name {name!r} is already taken by {self._entries[name]!r}")
+        self._entries[name] = entry
+        return entry
+
+    def register(self, name: str | None = None) -> Callable[[T], T]:
+        """A class decorator: register under `name`, or the class's own ``name`` attribute."""
+        def decorate(entry: T) -> T:
+            return self.add(name or getattr(entry, "name", ""), entry)
+
+        return decorate
+
+    def remove(self, name: str) -> None:
+        del self._entries[name]
+
+    def get_entry(self, name: str) -> Any:
+        """The built-in `name`, else the plug-in it names (checked against the protocol); unknown names are
+        answered with what there is."""
+        return resolve(name, self._entries, self.group, self.kind, self.protocol)
+
+    def __getitem__(self, name: str) -> T:
+        return self._entries[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._entries))
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def construct(cls: type, name: str, kind: str, signature: str, *args: Any, **kwargs: Any) -> Any:

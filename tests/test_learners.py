@@ -127,7 +127,7 @@ def test_a_learner_that_learns_from_neither_demonstrations_nor_reward_is_refused
                                              "reward"):
             RunConfig(learner="feedback-only-test").validate()
     finally:
-        del LEARNERS["feedback-only-test"]
+        LEARNERS.remove("feedback-only-test")
 
 
 def test_fractional_online_iter_spends_exactly_its_budget():

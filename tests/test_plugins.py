@@ -141,3 +141,25 @@ def test_an_installed_plug_in_package_is_found_by_entry_point_name(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads((run / "config.json").read_text())["learner"] == "er-smooth"
     assert (run / "summary.json").exists()
+
+
+def test_worlds_agents_and_learners_share_one_registry_shape(tmp_path, monkeypatch):
+    from clsim.agents.registry import AGENTS
+    from clsim.envs import get_family
+    from clsim.envs.core import WORLDS
+    from clsim.learners.registry import LEARNERS
+    from clsim.plugins import PluginError, Registry
+
+    assert all(isinstance(r, Registry) for r in (WORLDS, AGENTS, LEARNERS))
+    assert {"household", "navigation"} <= set(WORLDS) and {"lm", "lm-text"} <= set(AGENTS) and "cama" in LEARNERS
+    (tmp_path / "my_world.py").write_text(
+        "from clsim.envs.navigation import NavigationFamily\n\n"
+        "class Corridors(NavigationFamily):\n    '''Navigation under another name.'''\n\n"
+        "class Broken:\n    name = 'broken'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    family = get_family("my_world:Corridors")
+    assert type(family).__name__ == "Corridors" and get_family("my_world:Corridors") is family
+    with pytest.raises(PluginError, match="plug-in world 'my_world:Broken' .* lacks allowed, check_task, make_tasks"):
+        get_family("my_world:Broken")
+    with pytest.raises(ValueError, match="world name 'household' is already taken"):
+        WORLDS.add("household", object)

@@ -43,6 +43,7 @@ from .base import NEG_INF, ActByScores, Observation, pad_ids
 from .line_encoder import LineEncoder
 from .lines import bindings, contents, line_flags, line_name, split_line
 from .lm_policy import context_encoder, split_lines
+from .registry import AGENTS
 from .tokenizer import WordTokenizer
 
 
@@ -78,6 +79,7 @@ def _scatter(shape: Sequence[int], entries: list[tuple]) -> torch.Tensor:
     return out
 
 
+@AGENTS.register("lm")
 class GroundedPolicy(ActByScores, nn.Module):
     """Scores candidates grounded in the observation lines they act on (see the module doc)."""
 

@@ -22,6 +22,7 @@ from transformers import BertConfig, BertModel
 
 from ..options import check_settings
 from .base import NEG_INF, ActByScores, Observation, pad_ids
+from .registry import AGENTS
 from .tokenizer import WordTokenizer
 
 
@@ -94,8 +95,11 @@ class LineEncoder(nn.Module):
         return self.out(self.head_proj(features[:, : self.head].flatten(1)) + self.bag_proj(bag))
 
 
+@AGENTS.register("lm-text")
 class LMPolicy(ActByScores, nn.Module):
     """A small transformers encoder trained from scratch that scores candidate actions (see the module doc)."""
+
+    config_class = LMPolicyConfig
 
     def __init__(self, vocabulary: Sequence[str], config: LMPolicyConfig | None = None, seed: int = 0) -> None:
         super().__init__()

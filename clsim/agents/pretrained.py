@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from .base import ActByScores, Observation, pad_logits
+from .registry import AGENTS
 
 
 def resolve_model_dir(name: str) -> Path:
@@ -133,6 +134,7 @@ class PretrainedAgent(ActByScores, nn.Module):
         return pad_logits(self.scores(observations))
 
 
+@AGENTS.register("encoder")
 class EncoderAgent(PretrainedAgent):
     """Bi-encoder on a pretrained encoder with LoRA: mean-pooled prompt and candidates, scored by a head."""
 
@@ -171,6 +173,7 @@ class EncoderAgent(PretrainedAgent):
         return list(torch.split(logits, [len(cs) for cs in candidates]))
 
 
+@AGENTS.register("causal-lm")
 class CausalLMAgent(PretrainedAgent):
     """A decoder that scores each candidate by its mean per-token log-probability after the prompt."""
 

@@ -10,17 +10,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..plugins import construct, resolve
-from .grounded import GroundedPolicy
-from .lm_policy import LMPolicy, LMPolicyConfig
-from .pretrained import CausalLMAgent, EncoderAgent
+from ..plugins import Registry, construct
 
-AGENTS: dict[str, type] = {"lm": GroundedPolicy, "lm-text": LMPolicy, "encoder": EncoderAgent, "causal-lm": CausalLMAgent}
 ENTRY_POINTS = "clsim.agents"
 PROTOCOL = {  # how runs call an agent; checked with signatures before anything is written
     "scores": "scores(observations)", "act": "act(observations, greedy=True)", "state_dict": "state_dict()",
     "load_state_dict": "load_state_dict(state)", "parameters": "parameters()", "train": "train()",
 }
+AGENTS: Registry[type] = Registry("agent", ENTRY_POINTS, PROTOCOL)  # @AGENTS.register("name") on the class
 
 
 def agent_names() -> list[str]:
@@ -28,30 +25,26 @@ def agent_names() -> list[str]:
 
 
 def get_agent(name: str) -> type:
-    return resolve(name, AGENTS, ENTRY_POINTS, "agent", PROTOCOL)
+    return AGENTS.get_entry(name)
 
 
-def agent_config(name: str, policy_config: LMPolicyConfig, options: Mapping[str, Any] | None = None) -> Any:
-    """The config agent `name` is built from: the run's policy config with `options` on top for the LM
-    policy, its ``config_class`` filled from `options` for others, None for plug-ins that take none.
-    Building it checks the options (a ValueError names a bad one)."""
+def agent_config(name: str, defaults: Any, options: Mapping[str, Any] | None = None) -> Any:
+    """The config agent `name` is built from: its ``config_class`` with `options` on top of `defaults` where
+    those are of that class (a run's stored policy config), else of the class's defaults; None for plug-ins
+    that take no config. Building it checks the options (a ValueError names a bad one)."""
     cls, options = get_agent(name), dict(options or {})
-    if cls is LMPolicy:
-        return replace(policy_config, **options)
     config_class = getattr(cls, "config_class", None)
-    if config_class is not None:
-        return config_class(**options)
-    if options:
-        raise ValueError(f"agent {name!r} takes no options (it has no config_class); got {', '.join(options)}")
-    return None
+    if config_class is None:
+        if options:
+            raise ValueError(f"agent {name!r} takes no options (it has no config_class); got {', '.join(options)}")
+        return None
+    return replace(defaults if type(defaults) is config_class else config_class(), **options)
 
 
-def make_agent(name: str, vocabulary: Sequence[str], policy_config: LMPolicyConfig, seed: int,
+def make_agent(name: str, vocabulary: Sequence[str], defaults: Any, seed: int,
                options: Mapping[str, Any] | None = None) -> Any:
     """A fresh agent for a run, built from its `agent_config`."""
-    cls, config = get_agent(name), agent_config(name, policy_config, options)
-    if cls is LMPolicy:
-        return LMPolicy(vocabulary, config, seed=seed)
+    cls, config = get_agent(name), agent_config(name, defaults, options)
     if config is not None:
         return construct(cls, name, "agent", "cls(vocabulary, config, seed=seed)", list(vocabulary), config,
                          seed=seed)
@@ -60,8 +53,7 @@ def make_agent(name: str, vocabulary: Sequence[str], policy_config: LMPolicyConf
 
 def agent_config_class(name: str) -> type:
     """The dataclass that `--agent-option KEY=VALUE` settings of agent `name` fill."""
-    cls = get_agent(name)
-    config_class = LMPolicyConfig if cls is LMPolicy else getattr(cls, "config_class", None)
+    config_class = getattr(get_agent(name), "config_class", None)
     if config_class is None:
         raise ValueError(f"agent {name!r} takes no options (it has no config_class)")
     return config_class

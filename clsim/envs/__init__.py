@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gymnasium
 
-from .core import Demonstration, Episode, Step, Task, WorldFamily, family_names, get_family, register_family
+from .core import WORLDS, Demonstration, Episode, Step, Task, WorldFamily, family_names, get_family
 from .household import HouseholdFamily
 from .navigation import NavigationFamily
 
-register_family("household", HouseholdFamily)
-register_family("household-hl", lambda: HouseholdFamily("high"))
-register_family("navigation", NavigationFamily)
+WORLDS.add("household", HouseholdFamily)
+WORLDS.add("household-hl", lambda: HouseholdFamily("high"))
+WORLDS.add("navigation", NavigationFamily)
 _HOUSEHOLD_VECTOR = "clsim.envs.household.vector:HouseholdVectorEnv"  # what gymnasium.make_vec builds
 for _id, _entry, _vector, _kwargs in (
     ("clsim/Household-v0", "clsim.envs.household.env:HouseholdEnv", _HOUSEHOLD_VECTOR, {}),

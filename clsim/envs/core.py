@@ -17,6 +17,8 @@ from typing import Any, Protocol
 import numpy as np
 from gymnasium import spaces
 
+from ..plugins import Registry
+
 SPLITS = ("train", "seen", "unseen")
 
 
@@ -189,22 +191,22 @@ class WorldFamily(Protocol):
     def vocabulary(self) -> list[str]: ...
 
 
-_FAMILIES: dict[str, Callable[[], WorldFamily]] = {}
+WORLD_PROTOCOL = {  # how streams, agents and the evaluator call a world family
+    "allowed": "allowed(behavior, environment)", "check_task": "check_task(task)",
+    "make_tasks": "make_tasks(behavior, environment, split, count, seed)", "demonstrate": "demonstrate(task)",
+    "make_env": "make_env()", "vocabulary": "vocabulary()",
+}
+# Name -> factory of the world family; users' worlds by module:Class or the clsim.worlds entry points.
+WORLDS: Registry[Callable[[], WorldFamily]] = Registry("world", "clsim.worlds", WORLD_PROTOCOL)
 _INSTANCES: dict[str, WorldFamily] = {}
 
 
-def register_family(name: str, factory: Callable[[], WorldFamily]) -> None:
-    _FAMILIES[name] = factory
-
-
 def family_names() -> list[str]:
-    return sorted(_FAMILIES)
+    return sorted(WORLDS)
 
 
 def get_family(name: str) -> WorldFamily:
-    """The world family called `name`; one shared instance per process."""
-    if name not in _FAMILIES:
-        raise ValueError(f"unknown world {name!r}; available worlds: {', '.join(family_names())}")
+    """The world family called `name` (or a plug-in's, built with no arguments); one shared instance per process."""
     if name not in _INSTANCES:
-        _INSTANCES[name] = _FAMILIES[name]()
+        _INSTANCES[name] = WORLDS.get_entry(name)()
     return _INSTANCES[name]

@@ -8,25 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..plugins import PluginError, resolve
+from ..plugins import PluginError, Registry
 
 if TYPE_CHECKING:
     from .base import Learner
 
-LEARNERS: dict[str, type[Learner]] = {}
 RENAMED = {"xder": "der++-rewrite"}  # learners whose name changed, by the name earlier runs stored: the same method
 ENTRY_POINTS = "clsim.learners"
 PROTOCOL = {"observe": "observe(samples)", "flush": "flush()", "state_dict": "state_dict()",
             "load_state_dict": "load_state_dict(state)"}
 
 
-def register(cls: type[Learner]) -> type[Learner]:
-    if not cls.name:
-        raise ValueError(f"learner class {cls.__qualname__} has no name")
-    if cls.name in LEARNERS and LEARNERS[cls.name] is not cls:
-        raise ValueError(f"learner name {cls.name!r} is already taken by {LEARNERS[cls.name].__qualname__}")
-    LEARNERS[cls.name] = cls
-    return cls
+LEARNERS: Registry[type[Learner]] = Registry("learner", ENTRY_POINTS, PROTOCOL)
+register = LEARNERS.register()  # @register on a Learner subclass with a `name`
 
 
 def current_name(name: str) -> str:
@@ -41,7 +35,7 @@ def learner_names(kind: str | None = None) -> list[str]:
 
 
 def get_learner(name: str) -> type[Learner]:
-    cls = resolve(name, LEARNERS, ENTRY_POINTS, "learner", PROTOCOL)
+    cls = LEARNERS.get_entry(name)
     if not getattr(cls, "supports", None):
         raise PluginError(f"plug-in learner {name!r} does not declare `supports`, the stream kinds it learns "
                           "from (e.g. frozenset({'demonstrations'}))")
