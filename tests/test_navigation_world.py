@@ -12,7 +12,7 @@ from clsim.envs import get_family
 from clsim.envs.navigation.building import SEEN_BUILDINGS, UNSEEN_BUILDINGS, make_building
 from clsim.envs.navigation.env import NavigationEnv, ndtw
 from clsim.envs.navigation.language import ASK, STOP
-from clsim.eval.episodes import navigation_scores
+from clsim.envs.navigation.metrics import navigation_scores
 from clsim.experiment import RunConfig
 from clsim.streams import get_setup
 

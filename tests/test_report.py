@@ -149,3 +149,21 @@ def test_a_learners_own_settings_label_it_and_leave_it_comparable_with_the_other
     assert [learner_label(c) for c in (finetune, cama, tuned, old)] == ["finetune", "cama", "cama[alpha=0.3]", "cama"]
     assert learner_label({**old, "learner": "xder"}) == "der++-rewrite", "runs store the name they were run under"
     assert settings_id({**finetune, "learner_config": {**shared, "lr": 0.01}}) != settings_id(finetune)
+
+
+def test_a_world_declares_its_own_scores_and_report_columns(tmp_path):
+    from test_cli import TINY
+
+    result = CliRunner().invoke(app, ["train", "--setup", "cvln-instruction", "--out", str(tmp_path / "nav"), *TINY])
+    assert result.exit_code == 0, result.output
+    assert "seen/spl" in text(result) and "unseen/ndtw" in text(result), "navigation's rows in the train table"
+    summary = json.loads((tmp_path / "nav" / "summary.json").read_text())
+    assert {"seen/spl", "seen/ndtw", "unseen/ne", "seen/asks"} <= set(summary["metrics"])
+    assert train(tmp_path, "household").exit_code == 0
+    assert "seen/spl" not in json.loads((tmp_path / "household" / "summary.json").read_text())["metrics"]
+    report = CliRunner().invoke(app, ["report", str(tmp_path / "nav"), str(tmp_path / "household"),
+                                      "--out", str(tmp_path / "report")])
+    assert report.exit_code == 0, report.output
+    nav, household = csv.DictReader((tmp_path / "report" / "runs.csv").open())
+    assert math.isclose(float(nav["SPL A_last"]), 100 * summary["metrics"]["seen/spl"]["a_last"], abs_tol=1e-3)
+    assert household["SPL A_last"] == "", "a household run has no SPL"

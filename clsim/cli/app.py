@@ -193,7 +193,7 @@ def train(
             fail(f"cannot write to {target}: {error.strerror or error}. The files written so far are intact; "
                  f"free the space and continue with: clsim train --resume {target}")
     print_table(console, segment_table(summary, f"Final scores per {config.get_setup().unit} (%)"))
-    print_table(console, metrics_table(summary))
+    print_table(console, metrics_table(summary, tuple(getattr(get_family(config.world), "table_scores", ()))))
     visits = visits_table(summary)
     if visits is not None:
         print_table(console, visits)

@@ -40,8 +40,9 @@ def segment_table(summary: dict[str, Any], title: str) -> Table:
     return table
 
 
-def metrics_table(summary: dict[str, Any]) -> Table:
-    """A_last, A_avg, A_AUC, learning accuracy, forgetting, BWT and FWT of SR and GC on seen and unseen scenes."""
+def metrics_table(summary: dict[str, Any], world_scores: tuple[str, ...] = ()) -> Table:
+    """A_last, A_avg, A_AUC, learning accuracy, forgetting, BWT and FWT of SR and GC on seen and unseen scenes, and
+    of the `world_scores` the run's world declares (navigation: SPL, nDTW)."""
     table = Table(title="Stream metrics (%)", title_justify="left", caption_justify="left",
                   caption="LA: each segment's score at its own end. F: forgetting, its drop from its best since. "
                           "F is bounded by what was learned: read it beside LA.")
@@ -49,8 +50,9 @@ def metrics_table(summary: dict[str, Any]) -> Table:
     for column in ("A_last", "A_avg", "A_AUC", "LA", "F", "BWT", "FWT", "random"):
         table.add_column(column, justify="right")
     baseline = summary.get("random_baseline", {})
-    navigation = [k for k in ("seen/spl", "unseen/spl", "seen/ndtw", "unseen/ndtw") if k in summary["metrics"]]
-    for key in ("seen/sr", "unseen/sr", "seen/gc", "unseen/gc", "seen/plw_sr", "unseen/plw_sr", *navigation):
+    own = [f"{split}/{score}" for score in world_scores for split in ("seen", "unseen")
+           if f"{split}/{score}" in summary["metrics"]]
+    for key in ("seen/sr", "unseen/sr", "seen/gc", "unseen/gc", "seen/plw_sr", "unseen/plw_sr", *own):
         m = summary["metrics"][key]
         split, score = key.split("/")
         stats = ("a_last", "a_avg", "a_auc", "learning_accuracy", "forgetting", "bwt", "fwt")

@@ -190,6 +190,12 @@ class WorldFamily(Protocol):
 
     def vocabulary(self) -> list[str]: ...
 
+    # Optional, for scores of the world's own (navigation: SPL, nDTW, …):
+    #   facts_key: str                     the info entry in which each episode reports its facts
+    #   suite_scores(facts) -> dict        a suite's scores from its episodes' facts
+    #   report_columns: ((column, "split/score", statistic), ...)   extra columns of clsim report
+    #   table_scores: (score, ...)         extra rows of clsim train's stream-metrics table
+
 
 WORLD_PROTOCOL = {  # how streams, agents and the evaluator call a world family
     "allowed": "allowed(behavior, environment)", "check_task": "check_task(task)",

@@ -1,10 +1,10 @@
-"""Episode-level scores: SR, GC and their path-length-weighted (PLW) versions, as in ALFRED; and for
-worlds that report navigation facts, R2R/CVDN's SPL, navigation error, oracle SR, nDTW, SDTW, goal
-progress and questions asked."""
+"""Episode-level scores: SR, GC and their path-length-weighted (PLW) versions, as in ALFRED, for every world;
+a world adds its own scores from the facts its episodes report (navigation: SPL, nDTW, …; see
+``WorldFamily.suite_scores``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 
@@ -16,7 +16,7 @@ class EpisodeResult:
     goal_total: int
     steps: int  # T, actions the agent took
     expert_steps: int  # L*, the expert's path length
-    navigation: Mapping[str, float] | None = None  # info["navigation"] of worlds that navigate (metres, counts)
+    facts: Mapping[str, float] | None = None  # what the world reports about the episode for its own scores
 
 
 @dataclass(frozen=True)
@@ -27,30 +27,18 @@ class SuiteScores:
     plw_gc: float
     episodes: int
     solved: str = ""  # "1" or "0" per episode, in the suite's order: which episodes flipped between eval points
-    navigation: Mapping[str, float] = field(default_factory=dict)  # spl, ne, osr, ndtw, sdtw, gp, asks
+    world: Mapping[str, float] = field(default_factory=dict)  # the world's own scores (navigation: spl, ne, …)
 
     def as_dict(self) -> dict[str, float]:
         record = asdict(self)
-        return {**{k: v for k, v in record.items() if k != "navigation"}, **self.navigation}
+        return {**{k: v for k, v in record.items() if k != "world"}, **self.world}
 
 
-def navigation_scores(facts: Sequence[Mapping[str, float]]) -> dict[str, float]:
-    """SPL = mean S*l/max(p, l) (Anderson et al. 2018); NE = mean distance to the goal at the end (m);
-    OSR = mean oracle success; nDTW and SDTW = mean nDTW and S*nDTW (Ilharco et al. 2019); GP = mean goal
-    progress (m, Thomason et al. 2019); asks = mean questions to the guide."""
-    def mean(values: Sequence[float]) -> float:
-        return sum(values) / len(values)
-
-    return {"spl": mean([f["success"] * f["shortest_length"] / max(f["path_length"], f["shortest_length"])
-                         for f in facts]),
-            "ne": mean([f["nav_error"] for f in facts]), "osr": mean([f["oracle_success"] for f in facts]),
-            "ndtw": mean([f["ndtw"] for f in facts]), "sdtw": mean([f["success"] * f["ndtw"] for f in facts]),
-            "gp": mean([f["progress"] for f in facts]), "asks": mean([f["asks"] for f in facts])}
-
-
-def score(results: Sequence[EpisodeResult]) -> SuiteScores:
+def score(results: Sequence[EpisodeResult],
+          world_scores: Callable[[list[Mapping[str, float]]], dict[str, float]] | None = None) -> SuiteScores:
     """SR = mean success; GC = goal conditions met / total, summed over episodes;
-    PLW x = sum_i x_i * min(1, L*_i / T_i) * L*_i / sum_i L*_i."""
+    PLW x = sum_i x_i * min(1, L*_i / T_i) * L*_i / sum_i L*_i; and `world_scores` of the episodes' facts where
+    every episode reports them."""
     if not results:
         raise ValueError("cannot score an empty suite")
     total_expert = sum(r.expert_steps for r in results)
@@ -66,5 +54,5 @@ def score(results: Sequence[EpisodeResult]) -> SuiteScores:
         gc=sum(r.goal_met for r in results) / sum(r.goal_total for r in results),
         plw_sr=plw(success), plw_gc=plw(gc_each), episodes=len(results),
         solved="".join("1" if r.success else "0" for r in results),
-        navigation=navigation_scores([r.navigation for r in results]) if all(r.navigation for r in results) else {},
+        world=world_scores([r.facts for r in results]) if world_scores and all(r.facts for r in results) else {},
     )

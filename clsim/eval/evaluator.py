@@ -48,11 +48,12 @@ def evaluate(family: WorldFamily, agent: Agent, suites: dict[str, dict[str, list
     jobs = [(s, split) for s in segments for split in suites[s]]
     tasks = [t for s, split in jobs for t in suites[s][split]]
     results = rollout(family, agent, tasks, max_steps=max_steps)
+    world_scores = getattr(family, "suite_scores", None)
     out: dict[str, dict[str, dict[str, float]]] = {}
     start = 0
     for s, split in jobs:
         n = len(suites[s][split])
-        out.setdefault(s, {})[split] = score(results[start : start + n]).as_dict()
+        out.setdefault(s, {})[split] = score(results[start : start + n], world_scores).as_dict()
         start += n
     return out
 

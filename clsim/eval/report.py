@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from ..envs import get_family
 from ..files import atomic_write_bytes
 from ..learners import LearnerConfig, get_learner, settings_class
 from ..learners.registry import current_name
@@ -29,14 +30,20 @@ COLUMNS = (("SR A_last", "seen/sr", "a_last"), ("SR A_AUC", "seen/sr", "a_auc"),
            ("SR NFR", "seen/sr", "negative_flip_rate"),
            ("GC A_last", "seen/gc", "a_last"), ("GC F", "seen/gc", "forgetting"),
            ("unseen SR", "unseen/sr", "a_last"), ("unseen GC", "unseen/gc", "a_last"))
-NAVIGATION_COLUMNS = (("SPL A_last", "seen/spl", "a_last"), ("SPL F", "seen/spl", "forgetting"),
-                      ("nDTW A_last", "seen/ndtw", "a_last"), ("unseen SPL", "unseen/spl", "a_last"))
+
+
+def world_columns(world: str) -> tuple[tuple[str, str, str], ...]:
+    """The report columns world `world` declares for its own scores (none if it declares none or cannot be loaded)."""
+    try:
+        return tuple(getattr(get_family(world), "report_columns", ()))
+    except ValueError:
+        return ()
 
 
 def columns(items: list[Any]) -> list[str]:
-    """The columns of a table of runs or groups: every world's, plus navigation's where any has them."""
-    names = [c for c, _, _ in COLUMNS]
-    return names + [c for c, _, _ in NAVIGATION_COLUMNS if any(c in item.scores for item in items)]
+    """The columns of a table of runs or groups: every world's, then those the runs' worlds declare, in order."""
+    extra = dict.fromkeys(c for item in items for c in item.scores if c not in {name for name, _, _ in COLUMNS})
+    return [c for c, _, _ in COLUMNS] + list(extra)
 
 
 def cell(item: Any, column: str) -> str:
@@ -101,7 +108,8 @@ def read_run(path: Path) -> RunRow:
         config = json.loads((path / "config.json").read_text())
         summary = json.loads((path / "summary.json").read_text())
         metrics = summary["metrics"]
-        scores = {column: percent(metrics[key][stat]) for column, key, stat in (*COLUMNS, *NAVIGATION_COLUMNS)
+        declared = world_columns(config.get("world") or "household")
+        scores = {column: percent(metrics[key][stat]) for column, key, stat in (*COLUMNS, *declared)
                   if stat in metrics.get(key, {})}
         records = read_records(path / "metrics.jsonl")
         curve = {r["samples"]: 100 * sum(v["seen"]["sr"] for v in r["scores"].values()) / len(r["scores"])

@@ -63,5 +63,5 @@ def _rollout_envs(family: WorldFamily, agent: Agent, tasks: Sequence[Task], max_
         active = still
     return [EpisodeResult(task_id=t.id, success=bool(info["success"]), goal_met=info["goal_conditions"][0],
                           goal_total=info["goal_conditions"][1], steps=info["steps"],
-                          expert_steps=info["expert_length"], navigation=info.get("navigation"))
+                          expert_steps=info["expert_length"], facts=info.get(getattr(family, "facts_key", ""), None))
             for t, info in zip(tasks, infos)]

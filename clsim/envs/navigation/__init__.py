@@ -3,6 +3,7 @@ over procedural buildings of 8 scene domains."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..core import Demonstration, Task, check_cell, replay_expert
@@ -10,6 +11,7 @@ from .building import parse_scene
 from .domains import DOMAIN_NAMES
 from .env import NavigationEnv
 from .language import ASK, STOP
+from .metrics import REPORT_COLUMNS, TABLE_SCORES, navigation_scores
 from .tasks import MODES, make_tasks, vocabulary
 
 __all__ = ["NavigationEnv", "NavigationFamily"]
@@ -24,6 +26,14 @@ class NavigationFamily:
     behaviors = MODES
     environments = DOMAIN_NAMES
     action_classes = ("go", STOP, ASK)
+    facts_key = "navigation"  # the info entry with an episode's facts for its scores
+    report_columns = REPORT_COLUMNS
+    table_scores = TABLE_SCORES
+
+    @staticmethod
+    def suite_scores(facts: list[Mapping[str, float]]) -> dict[str, float]:
+        """R2R/CVDN's scores of a suite from its episodes' facts (see :mod:`.metrics`)."""
+        return navigation_scores(facts)
 
     def allowed(self, behavior: str, environment: str) -> bool:
         return behavior in MODES and environment in DOMAIN_NAMES
