@@ -17,7 +17,6 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 
 from ..agents.registry import AGENTS, agent_config_class, agent_names
 from ..agents.registry import ENTRY_POINTS as AGENT_PLUGINS
@@ -39,7 +38,16 @@ from ..streams import get_setup, setup_names
 from ..streams.stream import write_jsonl
 from .play import choose_task, play
 from .progress import RunRemainingColumn
-from .tables import metrics_table, print_report, print_table, segment_table, visits_table
+from .tables import (
+    add_round,
+    final_weights_table,
+    metrics_table,
+    print_report,
+    print_table,
+    rounds_table,
+    segment_table,
+    visits_table,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="clsim: embodied and online continual learning.")
@@ -265,16 +273,7 @@ def eval_(
         fail(str(error))
     except OSError as error:  # eval-N.json is written atomically: the run's own files are untouched
         fail(f"cannot write {run / f'eval-{episodes}.json'}: {error.strerror or error}")
-    table = Table(title=f"Final weights of {run}, {episodes} tasks per suite (%)", title_justify="left")
-    for column in ("segment", "SR seen", "SR unseen", "GC seen", "GC unseen", "PLW-SR seen"):
-        table.add_column(column, justify="left" if column == "segment" else "right")
-    for segment, d in result["segments"].items():
-        table.add_row(segment, *(f"{100 * d[split][k]:.1f}" for split, k in
-                                 (("seen", "sr"), ("unseen", "sr"), ("seen", "gc"), ("unseen", "gc"), ("seen", "plw_sr"))))
-    m = result["mean"]
-    table.add_row("mean", *(f"{100 * m[k]:.1f}" for k in ("seen/sr", "unseen/sr", "seen/gc", "unseen/gc", "seen/plw_sr")),
-                  style="bold")
-    print_table(console, table)
+    print_table(console, final_weights_table(result, f"Final weights of {run}, {episodes} tasks per suite (%)"))
     console.print(f"wrote [bold]{run / f'eval-{episodes}.json'}[/]")
 
 
@@ -349,17 +348,12 @@ def feedback(
         fail(str(error))
     console.print(f"[bold]clsim feedback[/] {setup} order {order}, {rounds} rounds x {tasks_per_round} tasks, "
                   f"rate {rate}, noise {noise}, delay {delay} -> {target}")
-    table = Table(title="Success per round (held-out tasks of the arrived segments, %)", title_justify="left")
-    for column in ("round", "segments", "SR", "deployed SR", "feedback", "positive", "cancelled"):
-        table.add_column(column, justify="right")
+    table = rounds_table()
 
     def on_round(record: dict) -> None:
         console.print(f"  round {record['round']}: SR {100 * record['success']:5.1f}% on "
                       f"{len(record['segments'])} segment(s)")
-        deployed = record.get("deployed_success")
-        table.add_row(str(record["round"]), str(len(record["segments"])), f"{100 * record['success']:.1f}",
-                      "-" if deployed is None else f"{100 * deployed:.1f}",
-                      *(f"{record[k]:.0f}" if k in record else "-" for k in ("feedback", "positive", "cancelled")))
+        add_round(table, record)
 
     try:
         summary = run_feedback(config, target, on_round=on_round)

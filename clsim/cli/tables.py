@@ -113,3 +113,33 @@ def print_report(console: Console, rows: list[RunRow], groups: list[GroupRow]) -
     pairs = paired(rows)
     if pairs:
         print_table(console, paired_table(pairs))
+
+
+def final_weights_table(result: dict[str, Any], title: str) -> Table:
+    """`clsim eval`'s scores of a run's final weights per segment, and their mean."""
+    table = Table(title=title, title_justify="left")
+    for column in ("segment", "SR seen", "SR unseen", "GC seen", "GC unseen", "PLW-SR seen"):
+        table.add_column(column, justify="left" if column == "segment" else "right")
+    for segment, d in result["segments"].items():
+        table.add_row(segment, *(f"{100 * d[split][k]:.1f}" for split, k in
+                                 (("seen", "sr"), ("unseen", "sr"), ("seen", "gc"), ("unseen", "gc"), ("seen", "plw_sr"))))
+    m = result["mean"]
+    table.add_row("mean", *(f"{100 * m[k]:.1f}" for k in ("seen/sr", "unseen/sr", "seen/gc", "unseen/gc", "seen/plw_sr")),
+                  style="bold")
+    return table
+
+
+def rounds_table() -> Table:
+    """`clsim feedback`'s table, one row per round (filled by `add_round` as the rounds end)."""
+    table = Table(title="Success per round (held-out tasks of the arrived segments, %)", title_justify="left")
+    for column in ("round", "segments", "SR", "deployed SR", "feedback", "positive", "cancelled"):
+        table.add_column(column, justify="right")
+    return table
+
+
+def add_round(table: Table, record: dict[str, Any]) -> None:
+    """One feedback round's row: greedy SR on held-out tasks, sampled SR while deployed, feedback counts."""
+    deployed = record.get("deployed_success")
+    table.add_row(str(record["round"]), str(len(record["segments"])), f"{100 * record['success']:.1f}",
+                  "-" if deployed is None else f"{100 * deployed:.1f}",
+                  *(f"{record[k]:.0f}" if k in record else "-" for k in ("feedback", "positive", "cancelled")))
