@@ -38,7 +38,9 @@ def agent_config(name: str, defaults: Any, options: Mapping[str, Any] | None = N
         if options:
             raise ValueError(f"agent {name!r} takes no options (it has no config_class); got {', '.join(options)}")
         return None
-    return replace(defaults if type(defaults) is config_class else config_class(), **options)
+    # Built from the options directly, not by replacing a default instance: a default may be one the options
+    # exist to replace (a pretrained agent's model directory, checked when its config is built).
+    return replace(defaults, **options) if type(defaults) is config_class else config_class(**options)
 
 
 def make_agent(name: str, vocabulary: Sequence[str], defaults: Any, seed: int,
