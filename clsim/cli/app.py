@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,7 +26,7 @@ from ..eval.rundir import RunDirectory, unused_path
 from ..experiment import RunConfig, resume_experiment, resume_plan, run_experiment
 from ..interactive.experiment import FeedbackRunConfig, run_feedback
 from ..interactive.user import FeedbackConfig
-from ..learners import LearnerConfig, get_learner, learner_names, learner_settings, settings_class
+from ..learners import LearnerConfig, get_learner, learner_names, learner_settings, own_settings, settings_class
 from ..learners.bandit import BanditConfig
 from ..learners.registry import ENTRY_POINTS as LEARNER_PLUGINS
 from ..learners.registry import LEARNERS
@@ -456,8 +455,7 @@ def _summary_line(cls: type) -> str:
 
 def _own_options(cls: type) -> str:
     """' Options: a, b.' for the settings a learner has beyond the shared ones, else ''."""
-    shared = {f.name for f in fields(LearnerConfig)}
-    own = [f.name for f in fields(settings_class(cls)) if f.name not in shared]
+    own = own_settings(cls)
     return f" Options: {', '.join(own)}." if own else ""
 
 

@@ -14,13 +14,14 @@ import io
 import json
 import math
 from collections import defaultdict
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from ..envs import get_family
 from ..files import atomic_write_bytes
-from ..learners import LearnerConfig, get_learner, settings_class
+from ..learners import get_learner, settings_class
+from ..learners.base import SHARED_SETTINGS
 from ..learners.registry import current_name
 from .rundir import RunDirectoryError, read_records
 
@@ -42,8 +43,8 @@ def world_columns(world: str) -> tuple[tuple[str, str, str], ...]:
 
 def columns(items: list[Any]) -> list[str]:
     """The columns of a table of runs or groups: every world's, then those the runs' worlds declare, in order."""
-    extra = dict.fromkeys(c for item in items for c in item.scores if c not in {name for name, _, _ in COLUMNS})
-    return [c for c, _, _ in COLUMNS] + list(extra)
+    names = [c for c, _, _ in COLUMNS]
+    return names + list(dict.fromkeys(c for item in items for c in item.scores if c not in names))
 
 
 def cell(item: Any, column: str) -> str:
@@ -60,9 +61,8 @@ def settings_id(config: dict[str, Any]) -> str:
     """A short fingerprint of every setting but learner, order and seed (and what `NOT_SETTINGS` names), with only
     the learner settings every learner shares: runs that share it may be averaged (with their learner's) and
     compared (across learners). A learner's own settings go into its label (`learner_label`)."""
-    shared = {f.name for f in fields(LearnerConfig)}
     settings = {k: v for k, v in config.items() if k not in NOT_SETTINGS}
-    settings["learner_config"] = {k: v for k, v in config.get("learner_config", {}).items() if k in shared}
+    settings["learner_config"] = {k: v for k, v in config.get("learner_config", {}).items() if k in SHARED_SETTINGS}
     return hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:6]
 
 
@@ -70,14 +70,13 @@ def learner_label(config: dict[str, Any]) -> str:
     """The run's learner, with its own settings where they differ from its defaults: ``cama`` or
     ``cama[alpha=0.3]``. A learner that cannot be loaded here (a plug-in not installed) shows every own setting."""
     name, stored = current_name(config["learner"]), config.get("learner_config", {})
-    shared = {f.name for f in fields(LearnerConfig)}
     try:
         defaults = asdict(settings_class(get_learner(name))())
     except (ValueError, TypeError):
         defaults = {}
-    own = {k: v for k, v in sorted(stored.items()) if k not in shared and (k not in defaults or defaults[k] != v)}
-    if defaults:
-        own = {k: v for k, v in own.items() if k in defaults}
+    own = {k: v for k, v in sorted(stored.items()) if k not in SHARED_SETTINGS}
+    if defaults:  # the learner's own settings that differ from its defaults (earlier versions stored others' too)
+        own = {k: v for k, v in own.items() if k in defaults and defaults[k] != v}
     return name + ("[" + ",".join(f"{k}={v}" for k, v in own.items()) + "]" if own else "")
 
 

@@ -40,13 +40,15 @@ def summarise(records: list[dict[str, Any]], visits: Sequence[Visit], points: li
 
     Learning accuracy, BWT and forgetting take each segment at the end of its last visit; a segment that recurs
     also gets one entry per visit in ``visits`` (see :func:`visit_scores`)."""
-    segments = list(dict.fromkeys(v.label for v in visits))
+    first: dict[str, int] = {}
+    for v in visits:
+        first.setdefault(v.label, v.start)
+    segments = list(first)
     last = {v.label: v.end for v in visits}
     ends = [last[s] for s in segments]
     samples = [r["samples"] for r in records]
     end_points = [points.index(e) for e in ends]
-    summary: dict[str, Any] = {"segments": segments, "segment_ends": ends,
-                               "segment_starts": [next(v.start for v in visits if v.label == s) for s in segments],
+    summary: dict[str, Any] = {"segments": segments, "segment_ends": ends, "segment_starts": list(first.values()),
                                "period_ends": sorted({v.end for v in visits}), "samples": samples,
                                "metrics": {}, "final": {}}
     recurs = any(v.number > 1 for v in visits)

@@ -17,9 +17,9 @@ from . import (  # noqa: F401  (registration)
     perpr,
     ppo,
 )
-from .base import Learner, LearnerConfig, learner_settings, settings_class, settings_for
+from .base import Learner, LearnerConfig, learner_settings, own_settings, settings_class, settings_for
 from .memory import EpisodeMemory, MemoryItem
 from .registry import get_learner, learner_names, register
 
 __all__ = ["EpisodeMemory", "Learner", "LearnerConfig", "MemoryItem", "get_learner", "learner_names", "learner_settings",
-           "register", "settings_class", "settings_for"]
+           "own_settings", "register", "settings_class", "settings_for"]

@@ -22,7 +22,7 @@ from ..agents.base import pad_logits
 from ..envs.core import Episode
 from ..records import checkpoint_record
 from ..streams.feedback import Interaction
-from .base import Learner, LearnerConfig, check_at_least_one
+from .base import Learner, LearnerConfig
 from .registry import register
 
 
@@ -69,10 +69,7 @@ class BanditConfig(LearnerConfig):
     round_epochs: int = 3  # passes over each round's feedback
     step_batch: int = 64  # steps per update, half this round's and half rehearsal
     feedback_window: int = 8  # an unlabelled action takes the next feedback within this many actions
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_at_least_one(self, "round_epochs", "step_batch", "feedback_window")
+    minimums = {"round_epochs": 1, "step_batch": 1, "feedback_window": 1}
 
 
 @register

@@ -34,20 +34,17 @@ class LearnerConfig:
     online_iter: float = 1.75  # CL-ALFRED: 1; each episode is trained on online_iter x stream_batch = 7 times
     memory_size: int = 50  # episodes (CL-ALFRED: 500)
     clip_grad: float = 5.0
+    minimums: ClassVar[Mapping[str, float]] = {}  # a subclass's counts and periods, refused below these
 
     def __post_init__(self) -> None:
-        check_settings(self, {})
+        check_settings(self, self.minimums)
         if not 1 <= self.stream_batch <= self.batch_size:
             raise ValueError(f"stream_batch must be in 1..batch_size ({self.batch_size}), got {self.stream_batch}")
         if self.online_iter <= 0:
             raise ValueError(f"online_iter must be > 0, got {self.online_iter}")
 
 
-def check_at_least_one(config: Any, *names: str) -> None:
-    """Refuse settings among `names` below 1 (counts and periods)."""
-    for name in names:
-        if getattr(config, name) < 1:
-            raise ValueError(f"{name} must be >= 1, got {getattr(config, name)}")
+SHARED_SETTINGS = frozenset(f.name for f in fields(LearnerConfig))
 
 
 def settings_class(learner_class: type) -> type[LearnerConfig]:
@@ -57,6 +54,11 @@ def settings_class(learner_class: type) -> type[LearnerConfig]:
         raise TypeError(f"learner {getattr(learner_class, 'name', learner_class.__qualname__)!r} declares config_class "
                         f"{cls!r}, which is not a dataclass deriving from clsim.learners.LearnerConfig")
     return cls
+
+
+def own_settings(learner_class: type) -> list[str]:
+    """The settings a learner class has beyond those every learner shares, in declaration order."""
+    return [f.name for f in fields(settings_class(learner_class)) if f.name not in SHARED_SETTINGS]
 
 
 def learner_settings(learner_class: type, values: Mapping[str, Any]) -> LearnerConfig:

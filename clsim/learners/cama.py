@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from ..envs.core import Episode
-from .base import StepBatch, check_at_least_one
+from .base import StepBatch
 from .derpp import DERConfig, DERPlusPlus
 from .memory import MemoryItem
 from .registry import register
@@ -57,10 +57,7 @@ def step_classes(episodes: Sequence[Episode]) -> list[str]:
 @dataclass
 class CAMAConfig(DERConfig):
     cama_window: int = 5  # N, the length of CAMA's per-class confidence queues
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_at_least_one(self, "cama_window")
+    minimums = {"cama_window": 1}
 
 
 @register

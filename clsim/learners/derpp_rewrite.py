@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from .base import StepBatch, check_at_least_one
+from .base import StepBatch
 from .derpp import DERConfig, DERPlusPlus
 from .registry import register
 
@@ -44,10 +44,7 @@ def keep_truth_on_top(logits: torch.Tensor, targets: torch.Tensor, valid: torch.
 class RewriteConfig(DERConfig):
     snapshot_period: int = 40  # samples between rewrites of recently stored logits
     xder_margin: float = 1.0  # the lead (in logits) the expert's action keeps in rewritten targets
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_at_least_one(self, "snapshot_period")
+    minimums = {"snapshot_period": 1}
 
 
 @register

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from .base import LearnerConfig, StepBatch, check_at_least_one
+from .base import LearnerConfig, StepBatch
 from .er import ExperienceReplay
 from .memory import MemoryItem, tensor_nbytes
 from .registry import register
@@ -28,10 +28,10 @@ class EWCConfig(LearnerConfig):
     ewc_lambda: float = 100.0  # strength (CL-ALFRED's reg_coef): penalty lambda * sum F* (theta - theta*)^2
     ewc_decay: float = 0.5  # Fisher moving average, F <- decay * F + (1 - decay) * g^2 (CL-ALFRED: 0.5)
     snapshot_period: int = 40  # samples between anchor snapshots: task-free "task ends"
+    minimums = {"snapshot_period": 1}
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_at_least_one(self, "snapshot_period")
         if not 0.0 <= self.ewc_decay < 1.0:
             raise ValueError(f"ewc_decay must be in [0, 1), got {self.ewc_decay}")
 

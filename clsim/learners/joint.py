@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from ..envs.core import Episode
-from .base import Learner, LearnerConfig, StepBatch, check_at_least_one, imitation_loss
+from .base import Learner, LearnerConfig, StepBatch, imitation_loss
 from .memory import MemoryItem, episode_nbytes
 from .registry import register
 
@@ -23,10 +23,7 @@ from .registry import register
 @dataclass
 class JointConfig(LearnerConfig):
     joint_epochs: int = 14  # offline epochs at the stream's end: 14 x 560 / 8 = 980 updates, as online
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_at_least_one(self, "joint_epochs")
+    minimums = {"joint_epochs": 1}
 
 
 @register

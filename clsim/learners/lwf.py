@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from ..agents.base import pad_logits
-from .base import Learner, LearnerConfig, StepBatch, check_at_least_one, imitation_loss, kl_distillation
+from .base import Learner, LearnerConfig, StepBatch, imitation_loss, kl_distillation
 from .memory import MemoryItem, tensor_nbytes
 from .registry import register
 
@@ -25,10 +25,10 @@ class LwFConfig(LearnerConfig):
     lwf_weight: float = 1.0  # weight of the distillation term (Li & Hoiem: 1)
     temperature: float = 2.0  # softening of the distillation (Hinton et al.: 2)
     snapshot_period: int = 40  # samples between teacher snapshots: task-free "task ends"
+    minimums = {"snapshot_period": 1}
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        check_at_least_one(self, "snapshot_period")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .base import LearnerConfig, check_at_least_one, episode_losses, imitation_loss
+from .base import LearnerConfig, episode_losses, imitation_loss
 from .er import ExperienceReplay
 from .memory import MemoryItem
 from .registry import register
@@ -20,10 +20,7 @@ from .registry import register
 @dataclass
 class MIRConfig(LearnerConfig):
     mir_candidates: int = 50  # memory episodes scored for interference (Aljundi et al.: 50)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_at_least_one(self, "mir_candidates")
+    minimums = {"mir_candidates": 1}
 
 
 @register

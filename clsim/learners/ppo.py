@@ -23,7 +23,7 @@ from torch import nn
 
 from ..envs import get_family
 from ..envs.core import Task
-from .base import LearnerConfig, check_at_least_one, settings_for
+from .base import LearnerConfig, settings_for
 from .registry import register
 
 INSTALL_HINT = "pip install 'clsim[rl]' (stable-baselines3 and sb3-contrib)"
@@ -65,10 +65,7 @@ class PPOConfig(LearnerConfig):
     ppo_lr: float = 3e-4  # Adam learning rate (SB3's default)
     ppo_entropy: float = 0.01  # entropy bonus, keeping the sampled policy exploring
     ppo_max_steps: int = 60  # actions per training episode and rollout window (the evaluator's limit)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_at_least_one(self, "steps_per_task", "ppo_envs", "ppo_epochs", "ppo_minibatch", "ppo_max_steps")
+    minimums = {"steps_per_task": 1, "ppo_envs": 1, "ppo_epochs": 1, "ppo_minibatch": 1, "ppo_max_steps": 1}
 
 
 @register

@@ -7,6 +7,7 @@ import json
 import random
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate, groupby
 from pathlib import Path
 
 from ..envs.core import Demonstration, Task, WorldFamily
@@ -98,19 +99,13 @@ class Stream:
 
     def period_ends(self) -> list[int]:
         """The number of samples seen at the end of each period, in stream order."""
-        ends, total = [], 0
-        for position, (name, _) in enumerate(self.tasks):
-            total += 1
-            if position + 1 == len(self.tasks) or self.tasks[position + 1][0] != name:
-                ends.append(total)
-        return ends
+        return list(accumulate(len(list(run)) for _, run in groupby(name for name, _ in self.tasks)))
 
     def visits(self) -> list[Visit]:
         """Each period's stay of each of its labels, in stream order: a label that recurs has one per period."""
-        starts = [0, *self.period_ends()[:-1]]
-        numbers = visit_numbers(self.periods)
+        ends = self.period_ends()
         return [Visit(label, number, start, end) for labels, number, start, end
-                in zip(self.periods, numbers, starts, self.period_ends()) for label in labels]
+                in zip(self.periods, visit_numbers(self.periods), [0, *ends[:-1]], ends) for label in labels]
 
     def segment_ends(self) -> dict[str, int]:
         """For each label, the number of samples seen when its last period has ended."""
@@ -195,8 +190,7 @@ def read_jsonl(path: Path, family: str, setup: Setup) -> tuple[tuple[tuple[str, 
         tasks.append((segment, task))
     if not tasks:
         raise ValueError(f"stream file {path} holds no samples")
-    periods = tuple(tuple(name.split("+")) for name, previous in zip([s for s, _ in tasks], [None] + [s for s, _ in tasks])
-                    if name != previous)
+    periods = tuple(tuple(name.split("+")) for name, _ in groupby(name for name, _ in tasks))
     owner: dict[str, tuple[str, ...]] = {}
     for labels in periods:
         for label in labels:
