@@ -116,6 +116,17 @@ def test_grounded_policy_rollout_cache_gives_the_same_scores_and_follows_updates
     assert all(torch.allclose(x, y) for x, y in zip(after, agent.scores(obs)))
 
 
+def test_grounded_policy_scores_a_step_alike_alone_or_in_a_batch_and_bounds_the_steps_it_keeps(household):
+    obs = observations(household, 6) + observations(household, 5, "look_at_obj_in_light", "bedroom")
+    agent = GroundedPolicy(household.vocabulary(), TINY[GroundedPolicy], seed=0).eval()
+    together = agent.scores(obs)  # two instructions of different lengths, so rows are padded differently
+    assert len(agent.parser) == len({(o["instruction"], o["observation"]) for o in obs})
+    agent.parser.limit = 2
+    alone = [agent.scores([o])[0] for o in obs]
+    assert len(agent.parser) == 1, "past its limit, the parser starts afresh at the next batch"
+    assert all(torch.allclose(x, y, atol=1e-6) for x, y in zip(together, alone))
+
+
 def test_expert_agent_succeeds_and_random_agent_does_not(household):
     tasks = household.make_tasks("pick_clean_then_place_in_recep", "bathroom", "seen", 4, 0)
     assert score(rollout(household, ExpertAgent(), tasks)).sr == 1.0

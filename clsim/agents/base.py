@@ -40,6 +40,14 @@ def pad_logits(scores: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tens
     return logits, mask
 
 
+def score_batch(agent: Any, observations: Sequence[Observation]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Logits ``[B, K]`` over each observation's candidates (``NEG_INF`` past its end) and the validity mask:
+    the agent's own ``padded_scores`` where it has one (no per-row split and re-stack, in the forward pass or
+    the backward), else its ``scores`` padded."""
+    padded = getattr(agent, "padded_scores", None)
+    return padded(observations) if callable(padded) else pad_logits(agent.scores(observations))
+
+
 def pad_ids(rows: Sequence[Sequence[int]], limit: int | None = None) -> torch.Tensor:
     """Token-id rows right-padded with 0 to the longest (at most `limit` ids each), as one ``long`` tensor."""
     width = max(1, max((len(r) for r in rows), default=1))

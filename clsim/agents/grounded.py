@@ -31,19 +31,19 @@ free-text policy this one replaced as the default.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
 from ..options import check_settings
 from .base import NEG_INF, ActByScores, Observation, pad_ids
 from .line_encoder import LineEncoder
-from .lines import bindings, contents, line_flags, line_name, split_line
-from .lm_policy import context_encoder, split_lines
+from .lm_policy import context_encoder
 from .registry import AGENTS
+from .step_parts import StepParser, StepParts
 from .tokenizer import WordTokenizer
 
 
@@ -70,12 +70,15 @@ class GroundedPolicyConfig:
                        below={"dropout": 1.0}, divides=("heads", "hidden"))
 
 
-def _scatter(shape: Sequence[int], entries: list[tuple]) -> torch.Tensor:
-    """A zero tensor of `shape` with `entries` (index..., value) written in, in one indexing call."""
+def _scatter(shape: Sequence[int], entries: Sequence[np.ndarray], batch_axis: int) -> torch.Tensor:
+    """A zero tensor of `shape` with each observation's `entries` [n, index... value] written in, the
+    observation's number inserted as index `batch_axis`, in one indexing call."""
     out = torch.zeros(tuple(shape))
-    if entries:
-        *index, values = zip(*entries)
-        out[tuple(torch.tensor(i, dtype=torch.long) for i in index)] = torch.tensor(values, dtype=out.dtype)
+    table = np.concatenate(entries) if entries else np.zeros((0, len(shape)))
+    if len(table):
+        index = [torch.from_numpy(table[:, i].astype(np.int64)) for i in range(table.shape[1] - 1)]
+        index.insert(batch_axis, torch.from_numpy(np.repeat(np.arange(len(entries)), [len(e) for e in entries])))
+        out[tuple(index)] = torch.from_numpy(table[:, -1]).to(out.dtype)
     return out
 
 
@@ -119,7 +122,8 @@ class GroundedPolicy(ActByScores, nn.Module):
             self.affinity = nn.Linear(c.word_dim, c.hidden, bias=False)
             self.point_called = nn.Linear(c.hidden, 1)
             self.score_head = nn.Sequential(nn.Linear(5 * c.hidden, c.hidden), nn.GELU(), nn.Linear(c.hidden, 1))
-        self._cache: dict[tuple, torch.Tensor] = {}  # rollouts' encoded line parts, valid for `_cache_version`
+        self.parser = StepParser(self.tokenizer, c.relation_positions, c.max_positions)
+        self._cache: dict[str, dict[int, torch.Tensor]] = {}  # rollouts' encoded parts by id, for `_cache_version`
         self._cache_version = -1
 
     def spec(self) -> dict:
@@ -131,70 +135,76 @@ class GroundedPolicy(ActByScores, nn.Module):
         """Changes whenever any parameter is written in place (optimiser steps, load_state_dict)."""
         return sum(p._version for p in self.parameters())
 
-    def _encode_lines(self, texts: Sequence[Sequence[str]], instructions: Sequence[str], instruction_ids: torch.Tensor,
-                      named: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(line vectors, bearings, states, names) of every observation's lines, flattened in order, each [N, H].
+    def _encode_parts(self, parts: np.ndarray, bearings: np.ndarray, instructions: torch.Tensor,
+                      row_of: Mapping[str, int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(line vectors, bearings, states, names), each [N, H], of N lines given by their part and bearing ids
+        (:class:`~clsim.agents.step_parts.StepParser`); `row_of` gives each instruction's row in `instructions`.
 
-        Each distinct bearing-free part (per instruction) and each distinct bearing is encoded once per call;
-        without gradients (rollouts) they are also kept across calls until the weights change.
+        Each distinct part and bearing is encoded once per call; without gradients (rollouts) they are also
+        kept across calls until the weights change.
         """
-        caching = not torch.is_grad_enabled()
-        if caching and (self._weights_version() != self._cache_version or len(self._cache) > 200_000):
-            self._cache, self._cache_version = {}, self._weights_version()
-        leading = self.config.relation_positions
-        parts = [(b, split_line(t, named, leading)) for b, lines in enumerate(texts) for t in lines]
 
-        def identities(items: list[tuple[str, int, int]]) -> torch.Tensor:
-            ids = pad_ids(self.tokenizer.encode([t for t, _, _ in items]), self.config.max_line_words)
-            owners = torch.tensor([b for _, _, b in items], dtype=torch.long)
-            return self.lines.identity(ids, torch.tensor([n for _, n, _ in items]), instruction_ids[owners])
+        def identities(ids: list[int]) -> torch.Tensor:
+            items = [self.parser.parts[i] for i in ids]
+            words = pad_ids(self.tokenizer.encode([t for t, _, _ in items]), self.config.max_line_words)
+            owners = torch.tensor([row_of[instruction] for _, _, instruction in items], dtype=torch.long)
+            return self.lines.identity(words, torch.tensor([n for _, n, _ in items]), instructions[owners])
 
-        identity = self._unique([(("i", instructions[b], rest, n), (rest, n, b)) for b, (n, rest, _) in parts],
-                                identities, caching)
-        bearing = self._unique([(("b", bearing), bearing) for _, (_, _, bearing) in parts],
-                               lambda items: self.lines.bearing(pad_ids(self.tokenizer.encode(items))), caching)
+        def bearing_vectors(ids: list[int]) -> torch.Tensor:
+            return self.lines.bearing(pad_ids(self.tokenizer.encode([self.parser.bearings[i] for i in ids])))
+
+        identity = self._distinct("i", parts, identities)
+        bearing = self._distinct("b", bearings, bearing_vectors)
         names, states = identity.chunk(2, dim=-1)
         return self.lines(names, states, bearing), bearing, states, names
 
-    def _unique(self, items: list[tuple[tuple, Any]], encode: Callable[[list[Any]], torch.Tensor],
-                caching: bool) -> torch.Tensor:
-        """``encode`` applied once per distinct key of `items` (key, payload), gathered back in order; with
-        `caching`, keys encoded in earlier calls (same weights) are reused."""
-        slot: dict[tuple, int] = {}
-        for key, _ in items:
-            slot.setdefault(key, len(slot))
-        keys = list(slot)
-        payloads = dict(items)
-        fresh = [k for k in keys if not (caching and k in self._cache)]
-        encoded = encode([payloads[k] for k in fresh]) if fresh else None
-        if caching and encoded is not None:
-            self._cache.update(zip(fresh, encoded))
-        if caching:
-            table = torch.stack([self._cache[k] for k in keys])
+    def _distinct(self, kind: str, ids: np.ndarray, encode: Callable[[list[int]], torch.Tensor]) -> torch.Tensor:
+        """``encode`` applied once per distinct id of `ids`, in the order they first occur, gathered back per
+        id; without gradients, ids encoded in earlier calls (same weights) are reused."""
+        distinct, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        keys = distinct[order].tolist()
+        if torch.is_grad_enabled():
+            table = encode(keys)
         else:
-            table = encoded
-        return table[torch.tensor([slot[key] for key, _ in items], dtype=torch.long)]
+            cache = self._cache.setdefault(kind, {})
+            fresh = [k for k in keys if k not in cache]
+            if fresh:
+                cache.update(zip(fresh, encode(fresh)))
+            table = torch.stack([cache[k] for k in keys])
+        return table[torch.from_numpy(rank[inverse.reshape(-1)])]
+
+    def _start_batch(self) -> None:
+        """Drop the parsed steps once there are too many, and rollouts' encodings once the weights changed (or
+        the part ids they are kept by were dropped)."""
+        if self.parser.full():
+            self.parser.clear()
+            self._cache = {}
+        if not torch.is_grad_enabled() and self._weights_version() != self._cache_version:
+            self._cache, self._cache_version = {}, self._weights_version()
 
     def padded_scores(self, observations: Sequence[Observation]) -> tuple[torch.Tensor, torch.Tensor]:
         """Log-probabilities ``[B, K]`` over candidates (``NEG_INF`` past each row's end) and the mask."""
         c = self.config
+        self._start_batch()
+        steps = [self.parser.parse(o) for o in observations]
         texts = [o["instruction"] for o in observations]
+        row_of = {text: b for b, text in reversed(list(enumerate(texts)))}
         instructions = pad_ids(self.tokenizer.encode(texts))
-        line_texts = [split_lines(o["observation"]) for o in observations]
-        line_vecs, bearings, line_words, names = self._encode_lines(line_texts, texts, instructions, named=True)
+        line_vecs, bearings, line_words, names = self._encode_parts(
+            np.concatenate([s.line_parts for s in steps]), np.concatenate([s.line_bearings for s in steps]),
+            instructions, row_of)
 
         # Context rows: [summary] + instruction words + lines, gathered from one source table. Each
         # observation's summary token starts from the lines its instruction names (what the task is about, in
         # their current state), so the state of the task is one step away from every decision.
-        rows, types, line_slots, line_rows = self._layout(instructions, [len(lines) for lines in line_texts])
-        width = max(1, max(len(r) for r in line_rows))
-        has_name = torch.tensor([[bool(line_name(t)) for t in lines[: len(line_rows[b])]]
-                                 + [False] * (width - len(line_rows[b])) for b, lines in enumerate(line_texts)])
-        flat_lines = pad_ids(line_rows)  # [B, L] row of each line in the flattened line tensors (0: none)
-        # Which line names or mentions which thing does not depend on bearings: worked out on the bearing-free
-        # lines, which repeat across an episode's steps (the helpers cache by them).
-        bare = [tuple(split_line(t, True, c.relation_positions)[1] for t in lines) for lines in line_texts]
-        flags = torch.tensor([f for b in range(len(observations)) for f in line_flags(texts[b], bare[b])])
+        index, types, slots, flat_lines = self._layout(steps, instructions.shape[1])
+        width = flat_lines.shape[1]
+        has_name = torch.zeros(flat_lines.shape, dtype=torch.bool)
+        has_name[flat_lines > 0] = torch.from_numpy(np.concatenate([s.has_name for s in steps]))
+        flags = torch.from_numpy(np.concatenate([s.flags for s in steps]))
         flags = flags if c.match_flags else torch.zeros_like(flags)
         line_vecs = line_vecs + self.flag_proj(flags)
         named, at_named = torch.cat([torch.zeros(1, 2), flags])[flat_lines].unbind(-1)  # [B, L] each
@@ -207,34 +217,25 @@ class GroundedPolicy(ActByScores, nn.Module):
         about = (named.unsqueeze(-1) * padded_lines).sum(1) / named.sum(1, keepdim=True).clamp(min=1.0)
         words = self.word_proj(self.lines.words.embed(instructions))
         source = torch.cat([torch.zeros(1, c.hidden), self.summary + self.about(about), words.flatten(0, 1), line_vecs])
-        index = pad_ids(rows)
         context_mask = index > 0
         states = self.encoder(inputs_embeds=source[index], attention_mask=context_mask.long(),
-                              token_type_ids=pad_ids(types)).last_hidden_state
+                              token_type_ids=types).last_hidden_state
         summary = states[:, 0]
-        slots = pad_ids(line_slots)  # [B, L] context position of each line (0: none)
         line_states = states.gather(1, slots.unsqueeze(-1).expand(-1, -1, c.hidden))
         line_bearings = torch.cat([torch.zeros(1, c.hidden), bearings])[flat_lines]
         line_words = torch.cat([torch.zeros(1, c.hidden), line_words])[flat_lines]
-        held = _scatter((len(observations), width, width), [  # [B, L, L]: what each line's thing holds or carries
-            (b, *entry) for b, lines in enumerate(bare) for entry in contents(lines[: len(line_rows[b])])])
-        line_words = line_words + self.contents_proj(held @ line_words)
+        held = _scatter((len(observations), width, width), [s.held for s in steps], 0)  # [B, L, L]: what each
+        line_words = line_words + self.contents_proj(held @ line_words)  # line's thing holds or carries
 
         # Candidates: their words, and the lines they name.
-        candidates = [list(o["candidates"]) for o in observations]
-        flat, *_ = self._encode_lines(candidates, texts, instructions, named=False)
-        width = max(len(k) for k in candidates)
-        cand_rows = torch.zeros((len(candidates), width), dtype=torch.long)
-        valid = torch.zeros((len(candidates), width), dtype=torch.bool)
-        cand_start, bound_to = 1, []
-        for b, options in enumerate(candidates):
-            cand_rows[b, : len(options)] = torch.arange(cand_start, cand_start + len(options))
-            valid[b, : len(options)] = True
-            cand_start += len(options)
-            if c.bind_candidates:
-                bound_to += [(kind, b, k, j, weight) for k, j, weight, kind
-                             in bindings(bare[b][: len(line_slots[b])], tuple(options))]
-        binding, mention = _scatter((2, len(candidates), width, slots.shape[1]), bound_to)  # each [B, K, L]
+        flat, *_ = self._encode_parts(np.concatenate([s.candidate_parts for s in steps]),
+                                      np.concatenate([s.candidate_bearings for s in steps]), instructions, row_of)
+        counts = torch.tensor([len(o["candidates"]) for o in observations])
+        valid = torch.arange(int(counts.max())) < counts.unsqueeze(1)  # [B, K]
+        cand_rows = torch.where(valid, (counts.cumsum(0) - counts + 1).unsqueeze(1) + torch.arange(valid.shape[1]), 0)
+        width = valid.shape[1]
+        bound = [s.bound for s in steps] if c.bind_candidates else []
+        binding, mention = _scatter((2, len(observations), width, slots.shape[1]), bound, 1)  # each [B, K, L]
         cands = torch.cat([torch.zeros(1, flat.shape[1]), flat])[cand_rows]  # [B, K, H]
 
         query = self.query(cands) + self.context_query(summary).unsqueeze(1)
@@ -266,26 +267,29 @@ class GroundedPolicy(ActByScores, nn.Module):
         mixed = torch.where(no_lines, base.log_softmax(-1), mixed)
         return mixed.masked_fill(~valid, NEG_INF), valid
 
-    def _layout(self, instructions: torch.Tensor, counts: list[int]
-                ) -> tuple[list[list[int]], list[list[int]], list[list[int]], list[list[int]]]:
+    @staticmethod
+    def _layout(steps: Sequence[StepParts], n_words: int
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Where each observation's context rows come from in the source table [zero, one summary per
-        observation, every observation's instruction words, every line], given `counts` lines each: (rows,
-        token types, each line's context position, each line's 1-based row in the flattened lines). Lines past
-        ``max_positions`` are cut."""
-        b_count, n_words = instructions.shape
-        lengths = (instructions > 0).sum(1).tolist()
-        rows, types, line_slots, line_rows = [], [], [], []
-        start, flat_start = 1 + b_count + b_count * n_words, 1
-        for b, count in enumerate(counts):
-            word_rows = [1 + b_count + b * n_words + i for i in range(lengths[b])]
-            kept = max(0, min(count, self.config.max_positions - len(word_rows)))
-            rows.append([1 + b] + word_rows + list(range(start, start + kept)))
-            types.append([0] * (1 + len(word_rows)) + [1] * kept)
-            line_slots.append([1 + len(word_rows) + j for j in range(kept)])
-            line_rows.append(list(range(flat_start, flat_start + kept)))
-            start += count
-            flat_start += count
-        return rows, types, line_slots, line_rows
+        observation, every observation's instruction words (`n_words` each, padded), every line]: (rows [B, P],
+        token types [B, P], each kept line's context position [B, L], each kept line's 1-based row in the
+        flattened lines [B, L]); 0 pads every row."""
+        b_count = len(steps)
+        b = torch.arange(b_count).unsqueeze(1)
+        words = torch.tensor([s.words for s in steps]).unsqueeze(1)
+        kept = torch.tensor([s.kept for s in steps]).unsqueeze(1)
+        counts = torch.tensor([len(s.line_parts) for s in steps])
+        before = (counts.cumsum(0) - counts).unsqueeze(1)  # lines of the observations before each
+        position = torch.arange(int((1 + words + kept).max())).unsqueeze(0)
+        line = position - 1 - words  # the line at each context position, counted from the first
+        is_line = (line >= 0) & (line < kept)
+        rows = torch.where(position == 0, 1 + b, 0)
+        rows = torch.where((position >= 1) & (position <= words), b_count + b * n_words + position, rows)
+        rows = torch.where(is_line, 1 + b_count + b_count * n_words + before + line, rows)
+        j = torch.arange(max(1, int(kept.max()))).unsqueeze(0)
+        slots = torch.where(j < kept, 1 + words + j, 0)
+        flat_lines = torch.where(j < kept, 1 + before + j, 0)
+        return rows, is_line.long(), slots, flat_lines
 
     def _point(self, summary: torch.Tensor, states: torch.Tensor, words: torch.Tensor, flags: torch.Tensor,
                called: torch.Tensor, has_name: torch.Tensor) -> torch.Tensor:

@@ -22,7 +22,7 @@ from gymnasium import spaces
 from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
 from torch import nn
 
-from .base import NEG_INF, Observation, pad_logits
+from .base import NEG_INF, Observation, score_batch
 from .tokenizer import WordTokenizer
 
 
@@ -124,7 +124,7 @@ class AgentActorCritic(MaskableActorCriticPolicy):
 
     def action_logits(self, obs: dict[str, torch.Tensor]) -> torch.Tensor:
         """The agent's logits over every action slot, ``NEG_INF`` past its candidates."""
-        logits, _ = pad_logits(self.agent.scores(decode_observations(obs, self.words)))
+        logits, _ = score_batch(self.agent, decode_observations(obs, self.words))
         return nn.functional.pad(logits, (0, int(self.action_space.n) - logits.shape[1]), value=NEG_INF)
 
     def _distribution(self, obs: dict[str, torch.Tensor], action_masks: Any) -> Any:

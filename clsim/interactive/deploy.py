@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ..agents.base import Agent, pad_logits
+from ..agents.base import Agent, score_batch
 from ..envs.core import Task, WorldFamily
 from ..eval.rollout import start_episodes
 from ..streams.feedback import Interaction
@@ -26,7 +26,7 @@ def deploy(family: WorldFamily, agent: Agent, tasks: Sequence[Task], feedback: F
     active = list(range(len(tasks)))
     while active:
         with torch.no_grad():
-            logits, valid = pad_logits(agent.scores([observations[i] for i in active]))
+            logits, valid = score_batch(agent, [observations[i] for i in active])
             probs = logits.masked_fill(~valid, float("-inf")).softmax(-1)
             actions = torch.multinomial(probs, 1, generator=generator).squeeze(1).tolist()
         still = []

@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from ..agents.base import pad_logits
+from ..agents.base import score_batch
 from ..envs.core import Episode
 from ..records import checkpoint_record
 from ..streams.feedback import Interaction
@@ -115,7 +115,7 @@ class BanditLearner(Learner):
                 "trained_steps": float(len(current)), "positive": float(sum(s.reward > 0 for s in current))}
 
     def train_on(self, steps: Sequence[FeedbackStep]) -> float:
-        logits, valid = pad_logits(self.agent.scores([s.observation for s in steps]))
+        logits, valid = score_batch(self.agent, [s.observation for s in steps])
         loss = bandit_loss(logits, valid, steps)
         self.optimizer.zero_grad()
         loss.backward()

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from ..agents.base import NEG_INF, pad_logits
+from ..agents.base import NEG_INF, score_batch
 from ..envs.core import Episode
 from ..options import check_settings
 from .memory import EpisodeMemory, MemoryItem
@@ -215,7 +215,7 @@ class Learner:
 
     def forward(self, episodes: list[Episode]) -> StepBatch:
         observations = [o for e in episodes for o in e.observations()]
-        logits, mask = pad_logits(self.agent.scores(observations))
+        logits, mask = score_batch(self.agent, observations)
         targets = torch.tensor([a for e in episodes for a in e.actions()])
         return StepBatch(episodes, logits, mask, targets, [len(e.steps) for e in episodes])
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from ..agents.base import pad_logits
+from ..agents.base import score_batch
 from .base import Learner, LearnerConfig, StepBatch, imitation_loss, kl_distillation
 from .memory import MemoryItem, tensor_nbytes
 from .registry import register
@@ -50,7 +50,7 @@ class LearningWithoutForgetting(Learner):
             return loss
         with torch.no_grad():
             observations = [o for e in stream.episodes for o in e.observations()]
-            teacher, _ = pad_logits(self.teacher.scores(observations))
+            teacher, _ = score_batch(self.teacher, observations)
         return loss + self.config.lwf_weight * kl_distillation(stream.logits, teacher, stream.mask,
                                                                self.config.temperature)
 
