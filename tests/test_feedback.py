@@ -5,6 +5,7 @@ import random
 
 import pytest
 import torch
+from safetensors.torch import load_file
 from test_learners import make
 from typer.testing import CliRunner
 
@@ -149,6 +150,25 @@ def test_clsim_feedback_runs_rounds_and_reports_success_per_round(tmp_path):
     assert bad.exit_code == 2 and "feedback rate must be in [0, 1], got 1.5" in " ".join(bad.output.split())
     wrong = CliRunner().invoke(app, ["train", "--learner", "bandit", "--out", str(tmp_path / "x")])
     assert wrong.exit_code == 2 and "learns from feedback" in " ".join(wrong.output.split())
+    wrong = CliRunner().invoke(app, ["feedback", "--learner", "er", "--out", str(tmp_path / "y")])
+    assert wrong.exit_code == 2 and "learner 'er' learns from demonstrations, not from feedback" in " ".join(
+        wrong.output.split())
+    wrong = CliRunner().invoke(app, ["feedback", "--learner-option", "memory_window=3", "--out", str(tmp_path / "z")])
+    assert wrong.exit_code == 2 and "round_epochs" in wrong.output, "options are checked against the learner's own"
+
+
+def test_a_feedback_run_takes_its_agent_from_the_registry(tmp_path):
+    from clsim.interactive.experiment import FeedbackRunConfig, run_feedback
+
+    config = FeedbackRunConfig(setup="environment-il", agent="lm-text", agent_options={"hidden": 32}, rounds=1,
+                               tasks_per_round=2, demonstrations=1, initial_epochs=1, eval_episodes=1, max_steps=4,
+                               initial_segments=1, learner_config=BanditConfig(round_epochs=1))
+    run_feedback(config, tmp_path / "fb")
+    saved = json.loads((tmp_path / "fb" / "config.json").read_text())
+    assert (saved["agent"], saved["learner"], saved["agent_options"]) == ("lm-text", "bandit", {"hidden": 32})
+    weights = load_file(tmp_path / "fb" / "checkpoints" / "final.safetensors")
+    assert "point_query.weight" not in weights, "the free-text policy's weights, not the default agent's"
+    assert weights["query.weight"].shape == (32, 32)
 
 
 def test_online_feedback_updates_after_every_few_episodes_within_a_round(tmp_path):

@@ -27,7 +27,6 @@ from ..experiment import RunConfig, resume_experiment, resume_plan, run_experime
 from ..interactive.experiment import FeedbackRunConfig, run_feedback
 from ..interactive.user import FeedbackConfig
 from ..learners import LearnerConfig, get_learner, learner_names, learner_settings, own_settings, settings_class
-from ..learners.bandit import BanditConfig
 from ..learners.registry import ENTRY_POINTS as LEARNER_PLUGINS
 from ..learners.registry import LEARNERS
 from ..options import parse_options
@@ -89,13 +88,11 @@ ThreadsHelp = "; the count changes the numbers, so it is recorded in config.json
 
 
 def run_config(*, world: str | None, setup: str, learner: str, agent: str, order: int, seed: int, blurry: str | None,
-               per_segment: int, eval_every: int, eval_episodes: int, max_steps: int, online_iter: float,
-               memory_size: int, learner_option: list[str] | None, baseline: bool, checkpoint_every: int,
-               agent_option: list[str] | None = None, stream: Path | None = None,
-               threads: int | None = None, also: Sequence[str] = ()) -> RunConfig:
-    """A checked RunConfig from command-line values (ValueError naming the bad one); `also`: see
-    `learner_options`."""
-    options = learner_options(learner_option, [learner, *also], online_iter, memory_size)
+               per_segment: int, eval_every: int, eval_episodes: int, max_steps: int, options: dict[str, Any],
+               baseline: bool, checkpoint_every: int, agent_option: list[str] | None = None,
+               stream: Path | None = None, threads: int | None = None) -> RunConfig:
+    """A checked RunConfig from command-line values (ValueError naming the bad one); `options` are the learner
+    settings `learner_options` parsed."""
     config = RunConfig(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
                        blurry=blurry, stream_file=str(stream) if stream is not None else None,
                        per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
@@ -156,8 +153,8 @@ def train(
         else:
             config = run_config(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
                                 blurry=blurry, stream=stream, per_segment=per_segment, eval_every=eval_every,
-                                eval_episodes=eval_episodes, max_steps=max_steps, online_iter=online_iter,
-                                memory_size=memory_size, learner_option=learner_option, baseline=baseline,
+                                eval_episodes=eval_episodes, max_steps=max_steps, baseline=baseline,
+                                options=learner_options(learner_option, [learner], online_iter, memory_size),
                                 checkpoint_every=checkpoint_every, agent_option=agent_option, threads=threads)
             target = out if out is not None else unused_path(Path("runs") / config.run_name())
             RunDirectory.check_new(target)
@@ -328,7 +325,11 @@ def feedback(
     eval_episodes: EvalEpisodesOption = FeedbackRunConfig.eval_episodes,
     max_steps: MaxStepsOption = FeedbackRunConfig.max_steps,
     world: WorldOption = "household",
+    learner: Annotated[str, typer.Option(help="A learner that learns from feedback (bandit), or a plug-in.")]
+        = FeedbackRunConfig.learner,
+    agent: AgentOption = FeedbackRunConfig.agent,
     learner_option: LearnerOptionOption = None,
+    agent_option: AgentOptionOption = None,
     out: Annotated[Path | None, typer.Option(help="Run directory (default: runs/feedback-<setup>-o<order>-s<seed>, "
                                                   "numbered if taken).")] = None,
 ) -> None:
@@ -339,7 +340,10 @@ def feedback(
             initial_segments=initial_segments, arrive_every=arrive_every, demonstrations=demonstrations,
             initial_epochs=initial_epochs, eval_episodes=eval_episodes, max_steps=max_steps, online=online,
             feedback=FeedbackConfig(rate=rate, noise=noise, delay=delay, cancel_after=cancel_after),
-            learner_config=BanditConfig(**parse_options(learner_option or [], BanditConfig, "learner bandit")))
+            learner=learner, agent=agent,
+            learner_config=learner_settings(get_learner(learner), parse_options(
+                learner_option or [], settings_class(get_learner(learner)), f"learner {learner}")),
+            agent_options=parse_options(agent_option or [], agent_config_class(agent), "agent") if agent_option else {})
         config.validate()
         target = out if out is not None else unused_path(Path("runs") / f"feedback-{setup}-o{order}-s{seed}")
         RunDirectory.check_new(target)
@@ -405,13 +409,13 @@ def benchmark(
         if twice:
             raise ValueError(f"--learners names {', '.join(twice)} more than once; each learner runs once per order "
                              "and seed")
+        options = learner_options(learner_option, names, online_iter, memory_size)  # each takes those it has
         base = run_config(world=world, setup=setup, learner=names[0], agent=agent, order=1, seed=0, blurry=blurry,
                           per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
-                          max_steps=max_steps, online_iter=online_iter, memory_size=memory_size,
-                          learner_option=learner_option, baseline=baseline, checkpoint_every=checkpoint_every,
-                          agent_option=agent_option, threads=threads, also=names[1:])
+                          max_steps=max_steps, options=options, baseline=baseline, checkpoint_every=checkpoint_every,
+                          agent_option=agent_option, threads=threads)
         jobs = plan(base, names, parse_numbers(orders, "orders"), parse_numbers(seeds, "seeds"), out / "runs",
-                    learner_options(learner_option, names, online_iter, memory_size))
+                    options)
         runner = make_executor(executor, address)
     except ValueError as error:
         fail(str(error))

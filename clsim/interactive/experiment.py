@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..agents import LMPolicyConfig, make_agent
+from ..agents.registry import agent_config
 from ..envs import get_family
 from ..eval.evaluator import evaluate
 from ..eval.plots import plot_stream_curves
@@ -27,12 +28,16 @@ from ..eval.rundir import RunDirectory
 from ..eval.stream_metrics import stream_metrics
 from ..eval.summary import matrix as score_matrix
 from ..experiment import deterministic
-from ..learners import settings_for
-from ..learners.bandit import BanditConfig, BanditLearner
+from ..learners import LearnerConfig, get_learner, settings_for
+from ..plugins import construct
 from ..streams import get_setup
 from ..streams.stream import segment_tasks
 from .deploy import deploy
 from .user import FeedbackConfig
+
+# What a learner that supports "feedback" provides: imitation of the initial demonstrations (episodes, epochs),
+# then one update per round of deployed interactions (returning what the round held, for the metrics).
+FEEDBACK_METHODS = ("learn_demonstrations", "learn_round")
 
 
 @dataclass
@@ -41,6 +46,8 @@ class FeedbackRunConfig:
 
     world: str = "household"
     setup: str = "behavior-il"
+    learner: str = "bandit"  # a learner that learns from feedback (``supports`` has "feedback"), or a plug-in
+    agent: str = "lm"  # or a plug-in: package.module:Class, or a name in the clsim.agents entry points
     order: int = 1
     seed: int = 0
     initial_segments: int = 3  # segments present from the start (the rest arrive over the rounds)
@@ -53,13 +60,25 @@ class FeedbackRunConfig:
     max_steps: int = 60
     online: bool = False  # update after every `stream_batch` deployed episodes instead of once per round
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
-    learner_config: BanditConfig = field(default_factory=BanditConfig)
+    learner_config: LearnerConfig = field(default_factory=LearnerConfig)  # the learner's own settings class
     policy_config: LMPolicyConfig = field(default_factory=LMPolicyConfig)
+    agent_options: dict[str, Any] = field(default_factory=dict)  # the agent's config fields (--agent-option)
 
     def __post_init__(self) -> None:
-        self.learner_config = settings_for(BanditLearner, self.learner_config)  # a plain LearnerConfig works too
+        try:  # the learner's own settings class; an unknown learner is named by validate()
+            self.learner_config = settings_for(get_learner(self.learner), self.learner_config)
+        except ValueError:
+            pass
 
     def validate(self) -> None:
+        learner = get_learner(self.learner)
+        if "feedback" not in learner.supports:
+            raise ValueError(f"learner {self.learner!r} learns from {', '.join(sorted(learner.supports))}, not from "
+                             "feedback; clsim feedback needs one that does (bandit), clsim train the others")
+        missing = [m for m in FEEDBACK_METHODS if not callable(getattr(learner, m, None))]
+        if missing:
+            raise ValueError(f"learner {self.learner!r} says it learns from feedback but has no {', '.join(missing)}")
+        agent_config(self.agent, self.policy_config, self.agent_options)  # checks the agent's name and options
         segments = get_setup(self.setup).segments(get_family(self.world), self.order)
         if len(set(segments)) < len(segments):
             raise ValueError(f"setup {self.setup} order {self.order} has a recurring segment ({', '.join(segments)}); "
@@ -95,19 +114,15 @@ def _run(config: FeedbackRunConfig, out: Path, on_round: Callable[[dict[str, Any
     segments = setup.segments(family, config.order)
     suites = {s: {"seen": segment_tasks(family, setup, s, "seen", config.eval_episodes, config.seed)}
               for s in segments}
-    agent = make_agent("lm", family.vocabulary(), config.policy_config, config.seed)
-    learner = BanditLearner(agent, config.learner_config, seed=config.seed)
+    agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed, config.agent_options)
+    learner = construct(get_learner(config.learner), config.learner, "learner", "cls(agent, config, seed=seed)",
+                        agent, config.learner_config, seed=config.seed)
     run = RunDirectory.create(out, {**asdict(config), "segments": list(segments)})
 
     initial = config.arrived(segments, 0)
     demos = [family.demonstrate(t).episode() for s in initial
              for t in segment_tasks(family, setup, s, "train", config.demonstrations, config.seed + 10_000)]
-    learner.add_demonstrations(demos)
-    steps = list(learner.demonstrations)
-    for _ in range(config.initial_epochs):
-        order = learner.rng.sample(steps, len(steps))
-        for start in range(0, len(order), config.learner_config.step_batch):
-            learner.train_on(order[start : start + config.learner_config.step_batch])
+    learner.learn_demonstrations(demos, config.initial_epochs)
     _record(run, family, agent, suites, segments, config, 0, initial, {"demonstrations": len(demos)}, on_round)
 
     for round_ in range(1, config.rounds + 1):

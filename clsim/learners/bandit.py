@@ -86,9 +86,16 @@ class BanditLearner(Learner):
         self.demonstrations: list[FeedbackStep] = []  # the initial demonstrations, for rehearsal
         self.history: list[FeedbackStep] = []  # earlier rounds' feedback, for rehearsal
 
-    def add_demonstrations(self, episodes: Sequence[Episode]) -> None:
-        self.demonstrations += [FeedbackStep(o, a, 1.0, None) for e in episodes
-                                for o, a in zip(e.observations(), e.actions())]
+    def learn_demonstrations(self, episodes: Sequence[Episode], epochs: int) -> None:
+        """Imitate the initial demonstrations for `epochs` passes (``step_batch`` steps per update) before any
+        deployment, and keep them for rehearsal."""
+        added = [FeedbackStep(o, a, 1.0, None) for e in episodes for o, a in zip(e.observations(), e.actions())]
+        self.demonstrations += added
+        size = self.config.step_batch
+        for _ in range(epochs):
+            order = self.rng.sample(added, len(added))
+            for start in range(0, len(order), size):
+                self.train_on(order[start : start + size])
 
     def rehearsal(self, count: int) -> list[FeedbackStep]:
         """`count` earlier steps: half demonstrations and half earlier rounds' feedback when both exist.
