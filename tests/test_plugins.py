@@ -89,7 +89,7 @@ def test_a_learner_in_one_file_outside_the_package_takes_its_own_options_from_th
 
 def test_a_benchmark_gives_each_learner_the_options_its_settings_have(tmp_path):
     from clsim.benchmark import plan
-    from clsim.cli.app import learner_options, run_config
+    from clsim.cli.common import learner_options, run_config
 
     common = dict(world=None, setup="behavior-il", agent="lm", order=1, seed=0, blurry=None, per_segment=80,
                   eval_every=40, eval_episodes=30, max_steps=60, baseline=True, checkpoint_every=80)

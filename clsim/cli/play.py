@@ -8,12 +8,14 @@ a smoke test of the text interface that agents use.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 
 from ..envs import get_family
 from ..envs.core import Task
+from .common import WorldOption, console, reported
 
 PROMPT = "action (number, text, hint, quit)"
 
@@ -63,3 +65,19 @@ def play(task: Task, world: str, max_steps: int, ask: Callable[[str], str], cons
             console.print(f"\n{verdict}: goal conditions {met}/{total}, {info['steps']} steps "
                           f"(the expert needs {info['expert_length']})")
             return info
+
+
+def play_(
+    world: WorldOption = "household",
+    task_type: Annotated[str | None, typer.Option(help="Task type (default: chosen by the seed).")] = None,
+    scene_type: Annotated[str | None, typer.Option(help="Scene type (default: chosen by the seed).")] = None,
+    split: Annotated[str, typer.Option(help="Layouts: train, seen or unseen.")] = "train",
+    seed: Annotated[int, typer.Option(help="Seed of the task.")] = 0,
+    max_steps: Annotated[int, typer.Option(help="Step limit.")] = 100,
+) -> None:
+    """Play one task in the terminal (numbered candidates, 'hint' for the expert's next action); exit 0 if solved."""
+    with reported():
+        task = choose_task(world, task_type, scene_type, split, seed)
+    console.print(f"[bold]{task.behavior}[/] in {task.scene} ({task.split})")
+    info = play(task, world, max_steps, lambda prompt: typer.prompt(prompt), console)
+    raise typer.Exit(code=0 if info["success"] else 1)

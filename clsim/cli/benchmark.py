@@ -1,0 +1,119 @@
+"""clsim benchmark: every (learner, order, seed) here or on Ray, then one report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..benchmark import JobResult, make_executor, parse_numbers, plan
+from ..eval.report import read_run, write_report
+from ..experiment import RunConfig
+from ..learners import LearnerConfig
+from .common import (
+    AgentOption,
+    AgentOptionOption,
+    BaselineOption,
+    BlurryOption,
+    CheckpointEveryOption,
+    EvalEpisodesOption,
+    EvalEveryOption,
+    LearnerOptionOption,
+    MaxStepsOption,
+    MemorySizeOption,
+    OnlineIterOption,
+    PerSegmentOption,
+    SetupOption,
+    SetupWorldOption,
+    ThreadsHelp,
+    console,
+    errors,
+    fail,
+    learner_options,
+    reported,
+    run_config,
+)
+from .tables import (
+    print_report,
+)
+
+
+def benchmark(
+    learners: Annotated[str, typer.Option(help="Comma-separated learners (names or plug-ins).")]
+        = "finetune,er,der++,cama",
+    setup: SetupOption = "behavior-il",
+    orders: Annotated[str, typer.Option(help="Orders as ranges or lists: 1-5, 1,3 or 1-3,7.")] = "1-3",
+    seeds: Annotated[str, typer.Option(help="Seeds as ranges or lists: 0, 0-2.")] = "0",
+    executor: Annotated[str, typer.Option(help="local (one run after another, here) or ray (each run a Ray task, "
+                                               "in parallel).")] = "local",
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (default: start Ray on this "
+                                                     "machine).")] = None,
+    threads: Annotated[int, typer.Option(help="CPU threads (and Ray CPUs) per run; fixed, so numbers do not "
+                                              f"depend on where a run ran{ThreadsHelp}.")] = 1,
+    out: Annotated[Path, typer.Option(help="Sweep directory: runs/ and report/ go here; running the same sweep "
+                                           "again keeps finished runs and resumes unfinished ones.")]
+        = Path("benchmark"),
+    agent: AgentOption = "lm",
+    blurry: BlurryOption = None,
+    world: SetupWorldOption = None,
+    per_segment: PerSegmentOption = RunConfig.per_segment,
+    eval_every: EvalEveryOption = RunConfig.eval_every,
+    eval_episodes: EvalEpisodesOption = RunConfig.eval_episodes,
+    max_steps: MaxStepsOption = RunConfig.max_steps,
+    online_iter: OnlineIterOption = LearnerConfig.online_iter,
+    memory_size: MemorySizeOption = LearnerConfig.memory_size,
+    learner_option: LearnerOptionOption = None,
+    agent_option: AgentOptionOption = None,
+    baseline: BaselineOption = True,
+    checkpoint_every: CheckpointEveryOption = RunConfig.checkpoint_every,
+) -> None:
+    """Run every (learner, order, seed), here or on Ray, then write one report comparing them."""
+    with reported():
+        names = [name.strip() for name in learners.split(",") if name.strip()]
+        if not names:
+            raise ValueError("--learners names no learner")
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"--learners names {', '.join(twice)} more than once; each learner runs once per order "
+                             "and seed")
+        options = learner_options(learner_option, names, online_iter, memory_size)  # each takes those it has
+        base = run_config(world=world, setup=setup, learner=names[0], agent=agent, order=1, seed=0, blurry=blurry,
+                          per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
+                          max_steps=max_steps, options=options, baseline=baseline, checkpoint_every=checkpoint_every,
+                          agent_option=agent_option, threads=threads)
+        jobs = plan(base, names, parse_numbers(orders, "orders"), parse_numbers(seeds, "seeds"), out / "runs",
+                    options)
+        runner = make_executor(executor, address)
+    console.print(f"[bold]clsim benchmark[/] {len(jobs)} runs ({len(names)} learners x orders {orders} x seeds "
+                  f"{seeds}) on {executor}, {threads} thread(s) each -> {out}")
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, disable=not sys.stdout.isatty()) as progress:
+        bar = progress.add_task("benchmark", total=len(jobs))
+
+        def on_done(result: JobResult) -> None:
+            progress.advance(bar)
+            style = "red" if result.status == "failed" else "green"
+            progress.console.print(f"  [{style}]{result.status:8s}[/] {result.job.name}"
+                                   + (f": {result.error.splitlines()[0]}" if result.error else ""))
+
+        results = runner.map(jobs, on_done)
+    finished = [r.job.out for r in results if r.status != "failed"]
+    if finished:
+        try:
+            rows = [read_run(path) for path in finished]
+            groups = write_report(rows, out / "report")
+        except (ValueError, OSError) as error:
+            fail(f"cannot write the report: {error}")
+        print_report(console, rows, groups)
+        console.print(f"wrote [bold]{out / 'report'}[/] (report.md, runs.csv, plots) from {len(finished)} run(s)")
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        for result in failed:
+            errors.print(f"[bold red]failed:[/] {result.job.out}\n{result.error}")
+        errors.print(f"{len(failed)} of {len(jobs)} runs failed; run the same command again to retry them "
+                     "(finished runs are kept)")
+        raise typer.Exit(code=1)
