@@ -26,6 +26,7 @@ from .eval.evaluator import eval_points, evaluate, random_baseline, seen_segment
 from .eval.rundir import RunDirectory
 from .eval.summary import add_forward_transfer, plot_run, summarise
 from .learners import Learner, LearnerConfig, get_learner, learner_settings, settings_class, settings_for
+from .learners.base import trainable
 from .learners.registry import LEARNERS, current_name
 from .plugins import construct
 from .provenance import provenance
@@ -333,7 +334,7 @@ def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: 
         summary["cost"] = {"wall_seconds": round(train_seconds, 2),
                            "samples_per_second": round(len(stream) / train_seconds, 3), **learner_cost(learner),
                            "peak_rss_mb": peak_rss_mb(),
-                           "trainable_parameters": sum(p.numel() for p in agent.parameters() if p.requires_grad)}
+                           "trainable_parameters": sum(p.numel() for p in trainable(agent))}
         if config.random_baseline:
             summary["random_baseline"], per_segment = random_baseline(family, suites, stream.segments,
                                                                       config.max_steps, config.seed)

@@ -132,3 +132,23 @@ def test_expert_agent_succeeds_and_random_agent_does_not(household):
     assert score(rollout(household, ExpertAgent(), tasks)).sr == 1.0
     random_scores = score(rollout(household, RandomAgent(seed=0), tasks, max_steps=40))
     assert random_scores.sr == 0.0 and random_scores.episodes == 4
+
+
+def test_knn_policy_replays_what_it_remembers_and_keeps_a_bounded_uniform_memory(household):
+    from clsim.agents.knn import KNNConfig, KNNPolicy
+
+    task = household.make_tasks("pick_and_place_simple", "kitchen", "train", 1, 0)[0]
+    episode = household.demonstrate(task).episode()
+    agent = KNNPolicy(household.vocabulary(), KNNConfig(k=1))
+    assert agent.act(episode.observations()) == [0] * len(episode.steps), "an empty memory has no preference"
+    agent.remember(episode.observations(), [s.action_text for s in episode.steps])
+    assert agent.act(episode.observations()) == episode.actions(), "a remembered step is its own nearest neighbour"
+    copy = KNNPolicy(household.vocabulary(), KNNConfig(k=1))
+    copy.load_state_dict(agent.state_dict())
+    assert copy.actions == agent.actions and copy.act(episode.observations()) == episode.actions()
+    bounded = KNNPolicy(household.vocabulary(), KNNConfig(memory=5), seed=3)
+    for _ in range(4):
+        bounded.remember(episode.observations(), [s.action_text for s in episode.steps])
+    assert len(bounded.actions) == 5 and bounded.offered == 4 * len(episode.steps)
+    with pytest.raises(ValueError, match="not a memory of this KNNPolicy"):
+        KNNPolicy(household.vocabulary(), KNNConfig(dim=64)).load_state_dict(agent.state_dict())

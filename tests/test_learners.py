@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from clsim.agents import LMPolicy, LMPolicyConfig
+from clsim.agents.knn import KNNPolicy
 from clsim.envs.core import Episode, Step
 from clsim.learners import EpisodeMemory, MemoryItem, get_learner, settings_class
 from clsim.learners.cama import CAMA, confidence_gamma, moving_average
@@ -22,10 +23,11 @@ def toy_episode(uid: str, length: int = 3) -> Episode:
 
 
 def make(name: str, **config) -> tuple:
-    agent = LMPolicy(["kitchen", "holding", "nothing", "looking", "level", "apple", "at", "counter", "ahead",
-                      "left", "face", "put", "an", "on", "the", "moveahead", "rotateleft", "pickupobject", "stop",
-                      ".", *map(str, range(10))], TINY, seed=0)
+    """A learner of `name` with a small agent: the free-text policy, or a memory for a learner without gradients."""
     cls = get_learner(name)
+    words = ["kitchen", "holding", "nothing", "looking", "level", "apple", "at", "counter", "ahead", "left", "face",
+             "put", "an", "on", "the", "moveahead", "rotateleft", "pickupobject", "stop", ".", *map(str, range(10))]
+    agent = LMPolicy(words, TINY, seed=0) if cls.trains_parameters else KNNPolicy(words, seed=0)
     return agent, cls(agent, settings_class(cls)(**config), seed=0)
 
 
@@ -151,3 +153,23 @@ def test_peak_memory_is_measured_per_run_not_per_process():
     del block
     reset_peak_rss()
     assert peak_rss_mb() < high - 300  # a later run in this process does not inherit the earlier peak
+
+
+def test_learners_without_gradients_take_agents_without_parameters_and_others_say_what_is_needed(household):
+    from clsim.agents import RandomAgent, make_agent
+    from clsim.agents.knn import KNNPolicy
+    from clsim.learners import get_learner
+
+    knn = KNNPolicy(household.vocabulary())
+    with pytest.raises(ValueError, match="learner 'finetune' trains the agent's parameters, but agent KNNPolicy has "
+                                         "none; use a learner that learns without gradients"):
+        get_learner("finetune")(knn)
+    with pytest.raises(ValueError, match="agent GroundedPolicy has none .* use --agent knn"):
+        get_learner("knn")(make_agent("lm", household.vocabulary(), None, 0))
+    with pytest.raises(ValueError, match="agent RandomAgent has none"):
+        get_learner("er")(RandomAgent(0))
+    learner = get_learner("knn")(knn)
+    tasks = household.make_tasks("pick_and_place_simple", "kitchen", "train", 2, 0)
+    learner.observe([household.demonstrate(t).episode() for t in tasks])
+    assert learner.samples_seen == 2 and len(knn.actions) == sum(len(household.demonstrate(t).steps) for t in tasks)
+    assert learner.buffer_bytes() == knn.memory_bytes() > 0 and learner.state_dict()["optimizer"] is None

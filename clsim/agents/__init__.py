@@ -1,6 +1,6 @@
 """Agents: the Agent protocol, the transformers-based LMPolicy, and baselines."""
 
-from . import grounded, pretrained  # noqa: F401  (registration)
+from . import grounded, knn, pretrained  # noqa: F401  (registration)
 from .base import Agent, choose_actions, pad_logits
 from .baselines import ExpertAgent, RandomAgent
 from .lm_policy import LMPolicy, LMPolicyConfig

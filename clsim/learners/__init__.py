@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (registration)
     ewcpp,
     finetune,
     joint,
+    knn,
     lwf,
     mir,
     perpr,

@@ -128,6 +128,19 @@ def stored_logits(items: Sequence[MemoryItem], width: int) -> torch.Tensor:
     return torch.cat([nn.functional.pad(item.logits, (0, width - item.logits.shape[1])) for item in items])
 
 
+def trainable(agent: Any) -> list[nn.Parameter]:
+    """The agent's parameters that gradients update: none for an agent without ``parameters()`` (a memory-based or
+    a random agent)."""
+    parameters = getattr(agent, "parameters", None)
+    return [p for p in parameters() if p.requires_grad] if callable(parameters) else []
+
+
+def make_optimizer(agent: Any, lr: float) -> torch.optim.Optimizer | None:
+    """Adam over the agent's parameters, or None for an agent with nothing to train (its learner must not step)."""
+    parameters = list(agent.parameters()) if callable(getattr(agent, "parameters", None)) else []
+    return torch.optim.Adam(parameters, lr=lr) if parameters else None
+
+
 class Learner:
     """Base class: subclasses define `loss` and, if they keep logits, `after_update`."""
 
@@ -136,13 +149,17 @@ class Learner:
     uses_memory: ClassVar[bool] = True
     uses_labels: ClassVar[bool] = False  # True: the run loop calls label(uid, segment label) before each sample
     keeps_logits: ClassVar[bool] = False
+    trains_parameters: ClassVar[bool] = True  # False: learns without gradients (knn), so any agent will do
     config_class: ClassVar[type[LearnerConfig]] = LearnerConfig  # its settings (--learner-option)
 
     def __init__(self, agent: nn.Module, config: LearnerConfig | None = None, seed: int = 0) -> None:
         self.agent = agent
         self.config: Any = settings_for(type(self), config)
         self.rng = random.Random(seed)
-        self.optimizer = torch.optim.Adam(agent.parameters(), lr=self.config.lr)
+        self.optimizer = make_optimizer(agent, self.config.lr)
+        if self.optimizer is None and self.trains_parameters:
+            raise ValueError(f"learner {self.name!r} trains the agent's parameters, but agent {type(agent).__name__} "
+                             "has none; use a learner that learns without gradients (knn)")
         self.memory = EpisodeMemory(self.config.memory_size if self.uses_memory else 0, self.rng)
         self.pending: list[Episode] = []
         self.budget = 0.0
@@ -169,13 +186,15 @@ class Learner:
         return self.memory.nbytes()
 
     def state_dict(self) -> dict[str, Any]:
-        return {"agent": self.agent.state_dict(), "optimizer": self.optimizer.state_dict(),
+        return {"agent": self.agent.state_dict(),
+                "optimizer": self.optimizer.state_dict() if self.optimizer is not None else None,
                 "memory": self.memory.state_dict(), "rng": self.rng.getstate(), "pending": list(self.pending),
                 "budget": self.budget, "samples_seen": self.samples_seen, "updates": self.updates}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.agent.load_state_dict(state["agent"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        if self.optimizer is not None:
+            self.optimizer.load_state_dict(state["optimizer"])
         self.memory.load_state_dict(state["memory"])
         self.rng.setstate(state["rng"])
         self.pending, self.budget = list(state["pending"]), state["budget"]
