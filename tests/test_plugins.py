@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_cli import TINY, text
+from conftest import TINY, text
 from typer.testing import CliRunner
 
 from clsim.cli.app import app

@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from test_cli import TINY, text
+from conftest import TINY, text
 from typer.testing import CliRunner
 
 from clsim.cli.app import app

@@ -5,30 +5,11 @@ from collections import Counter
 
 import pytest
 import torch
+from conftest import make, toy_episode
 
-from clsim.agents import LMPolicy, LMPolicyConfig
 from clsim.agents.knn import KNNPolicy
-from clsim.envs.core import Episode, Step
-from clsim.learners import EpisodeMemory, MemoryItem, get_learner, settings_class
+from clsim.learners import EpisodeMemory, MemoryItem, get_learner
 from clsim.learners.cama import CAMA, confidence_gamma, moving_average
-
-TINY = LMPolicyConfig(hidden=16, layers=1, heads=2, intermediate=32, word_dim=8)
-
-
-def toy_episode(uid: str, length: int = 3) -> Episode:
-    steps = tuple(Step(f"kitchen . holding nothing looking level . apple {i} at counter 1 ahead left {i} face "
-                       "left level .", ("MoveAhead", "RotateLeft", "PickupObject apple 1", "Stop"), i % 4)
-                  for i in range(length))
-    return Episode(uid, "put an apple on the counter .", steps)
-
-
-def make(name: str, **config) -> tuple:
-    """A learner of `name` with a small agent: the free-text policy, or a memory for a learner without gradients."""
-    cls = get_learner(name)
-    words = ["kitchen", "holding", "nothing", "looking", "level", "apple", "at", "counter", "ahead", "left", "face",
-             "put", "an", "on", "the", "moveahead", "rotateleft", "pickupobject", "stop", ".", *map(str, range(10))]
-    agent = LMPolicy(words, TINY, seed=0) if cls.trains_parameters else KNNPolicy(words, seed=0)
-    return agent, cls(agent, settings_class(cls)(**config), seed=0)
 
 
 def test_reservoir_keeps_every_item_with_equal_probability():
@@ -148,8 +129,11 @@ def test_peak_memory_is_measured_per_run_not_per_process():
 
     if not sys.platform.startswith("linux"):
         pytest.skip("peak memory can be reset on Linux only")
+    reset_peak_rss()  # what earlier tests in this process used does not count
+    before = peak_rss_mb()
     block = np.ones(400 * 2**20 // 8)  # 400 MiB, touched
     high = peak_rss_mb()
+    assert high > before + 300
     del block
     reset_peak_rss()
     assert peak_rss_mb() < high - 300  # a later run in this process does not inherit the earlier peak
@@ -157,7 +141,6 @@ def test_peak_memory_is_measured_per_run_not_per_process():
 
 def test_learners_without_gradients_take_agents_without_parameters_and_others_say_what_is_needed(household):
     from clsim.agents import RandomAgent, make_agent
-    from clsim.agents.knn import KNNPolicy
     from clsim.learners import get_learner
 
     knn = KNNPolicy(household.vocabulary())

@@ -5,8 +5,8 @@ import random
 
 import pytest
 import torch
+from conftest import make
 from safetensors.torch import load_file
-from test_learners import make
 from typer.testing import CliRunner
 
 from clsim.cli.app import app

@@ -1,6 +1,6 @@
 """clsim play: a person (here, scripted input) plays a task through the text interface."""
 
-from test_cli import text
+from conftest import text
 from typer.testing import CliRunner
 
 from clsim.cli.app import app

@@ -4,7 +4,7 @@ import csv
 import json
 import math
 
-from test_cli import text, train
+from conftest import text, train
 from typer.testing import CliRunner
 
 from clsim.cli.app import app
@@ -152,7 +152,7 @@ def test_a_learners_own_settings_label_it_and_leave_it_comparable_with_the_other
 
 
 def test_a_world_declares_its_own_scores_and_report_columns(tmp_path):
-    from test_cli import TINY
+    from conftest import TINY
 
     result = CliRunner().invoke(app, ["train", "--setup", "cvln-instruction", "--out", str(tmp_path / "nav"), *TINY])
     assert result.exit_code == 0, result.output

@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import pytest
 import torch
-from test_learners import make, toy_episode
+from conftest import make, toy_episode
 
 from clsim.envs.core import Episode, Step
 from clsim.learners import EpisodeMemory, MemoryItem, get_learner, learner_names, settings_class

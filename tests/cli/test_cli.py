@@ -3,23 +3,10 @@
 import json
 
 import pytest
+from conftest import TINY, text, train
 from typer.testing import CliRunner
 
 from clsim.cli.app import app
-
-TINY = ["--per-segment", "2", "--eval-every", "3", "--eval-episodes", "1", "--max-steps", "6",
-        "--online-iter", "1", "--memory-size", "4"]
-
-
-def text(result) -> str:
-    """The output with rich's line wrapping undone."""
-    return " ".join(result.output.split())
-
-
-def train(tmp_path, name, *extra):
-    result = CliRunner().invoke(app, ["train", "--setup", "environment-il", "--out", str(tmp_path / name),
-                                      *TINY, *extra])
-    return result
 
 
 def test_train_writes_a_complete_run_directory_and_is_deterministic(tmp_path):
