@@ -1,4 +1,4 @@
-"""The ``clsim`` command line: train, feedback, benchmark, eval, report, stream, play, list.
+"""The ``clsim`` command line: train, feedback, benchmark, eval, report, stream, play, list, doctor.
 
 Each command lives in its own module, reads its options, builds a config and calls the library.
 """
@@ -9,6 +9,7 @@ import typer
 
 from .benchmark import benchmark
 from .catalogue import list_
+from .doctor import doctor
 from .feedback import feedback
 from .play import play_
 from .results import eval_, report
@@ -24,6 +25,7 @@ app.command()(report)
 app.command("stream")(stream_)
 app.command("play")(play_)
 app.command("list")(list_)
+app.command()(doctor)
 
 
 def main() -> None:

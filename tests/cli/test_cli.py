@@ -224,3 +224,18 @@ def test_a_read_only_output_exits_2_with_one_message_and_leaves_earlier_results(
         assert message in text(result) and "Read-only file system" in text(result), result.output
     assert not any(empty.iterdir())
     assert {p: p.read_bytes() for p in done.rglob("*") if p.is_file()} == before
+
+
+def test_doctor_says_what_works_and_the_command_that_fixes_what_does_not(monkeypatch):
+    from clsim.doctor import run_checks
+
+    monkeypatch.setenv("CLSIM_THOR_EXECUTABLE", "/nowhere/thor-build")
+    checks = {c.name: c for c in run_checks()}
+    assert checks["ray"].ok and checks["reinforcement learning"].ok, "the test extra installs ray and sb3"
+    thor = checks["AI2-THOR"]
+    assert not thor.ok and ("pip install 'clsim[thor]'" in thor.fix or "CLSIM_THOR_EXECUTABLE" in thor.fix)
+    result = CliRunner().invoke(app, ["doctor"])
+    assert result.exit_code == 0, result.output
+    shown = text(result)
+    assert all(name in shown for name in checks) and thor.fix.split()[0] in shown
+    assert "clsim[thor]" in shown or "CLSIM_THOR_EXECUTABLE" in shown, "fixes are shown as written, not as markup"
