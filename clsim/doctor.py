@@ -10,6 +10,7 @@ import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import torch
@@ -28,8 +29,6 @@ def _version(module: str) -> str | None:
     """The installed version of `module`'s distribution, or None if it cannot be imported."""
     if importlib.util.find_spec(module) is None:
         return None
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version(module.replace("_", "-"))
     except PackageNotFoundError:

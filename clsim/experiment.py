@@ -25,7 +25,7 @@ from .eval.checkpoints import Checkpoint, latest_samples, load_latest, restore_r
 from .eval.evaluator import eval_points, evaluate, random_baseline, seen_segments, upcoming_segments
 from .eval.rundir import RunDirectory
 from .eval.summary import add_forward_transfer, plot_run, summarise
-from .learners import Learner, LearnerConfig, get_learner, learner_settings, settings_class, settings_for
+from .learners import Learner, LearnerConfig, get_learner, learner_settings, settings_class, settings_of
 from .learners.base import trainable
 from .learners.registry import LEARNERS, current_name
 from .plugins import construct
@@ -68,10 +68,7 @@ class RunConfig:
             self.setup_definition = read_setup_file(Path(self.setup))
         if self.world is None:
             self.world = setup_world(self.setup) or "household"
-        try:  # the learner's own settings class; an unknown learner is named by validate()
-            self.learner_config = settings_for(get_learner(self.learner), self.learner_config)
-        except ValueError:
-            pass
+        self.learner_config = settings_of(self.learner, self.learner_config)
         if self.stream_file is not None and self.stream_sha256 is None:
             path = Path(self.stream_file).expanduser().resolve()
             self.stream_file = str(path)

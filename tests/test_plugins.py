@@ -93,14 +93,14 @@ def test_a_benchmark_gives_each_learner_the_options_its_settings_have(tmp_path):
 
     common = dict(world=None, setup="behavior-il", agent="lm", order=1, seed=0, blurry=None, per_segment=80,
                   eval_every=40, eval_episodes=30, max_steps=60, baseline=True, checkpoint_every=80)
-    options = learner_options(["alpha=0.3", "lr=0.002"], ["finetune", "der++"], 1.75, 50)
+    options = learner_options(["alpha=0.3", "lr=0.002"], ["finetune", "der++"], online_iter=1.75, memory_size=50)
     config = run_config(learner="finetune", options=options, **common)
     assert type(config.learner_config).__name__ == "LearnerConfig" and config.learner_config.lr == 0.002
     jobs = {job.config.learner: job.config.learner_config
             for job in plan(config, ["finetune", "der++"], [1], [0], tmp_path, options)}
     assert jobs["der++"].alpha == 0.3 and jobs["der++"].lr == 0.002 and not hasattr(jobs["finetune"], "alpha")
     with pytest.raises(ValueError, match="learner finetune, er option 'alpha=0.3' is not KEY=VALUE"):
-        learner_options(["alpha=0.3"], ["finetune", "er"], 1.75, 50)
+        learner_options(["alpha=0.3"], ["finetune", "er"], online_iter=1.75, memory_size=50)
 
 
 @pytest.mark.parametrize("spec, message", [

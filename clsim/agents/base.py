@@ -80,3 +80,8 @@ class ActByScores:
         finally:
             self.train(was_training)
         return choose_actions(logits, valid, greedy, generator)
+
+    def scores(self, observations: Sequence[Observation]) -> list[torch.Tensor]:
+        """Each observation's logits over its own candidates: ``padded_scores``' rows without their padding."""
+        logits, valid = self.padded_scores(observations)
+        return [row[m] for row, m in zip(logits, valid)]

@@ -304,7 +304,3 @@ class GroundedPolicy(ActByScores, nn.Module):
         point = point + self.point_mlp(torch.cat([self.point_summary(summary).unsqueeze(1) + line, flags], -1)).squeeze(-1)
         return point.masked_fill(~has_name, NEG_INF).log_softmax(-1)
 
-    # ----- Agent protocol ------------------------------------------------------------------
-    def scores(self, observations: Sequence[Observation]) -> list[torch.Tensor]:
-        logits, valid = self.padded_scores(observations)
-        return [row[m] for row, m in zip(logits, valid)]

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from ..options import check_settings
-from .base import ActByScores, Observation
+from .base import NEG_INF, ActByScores, Observation
 from .lines import name_match
 from .registry import AGENTS
 
@@ -89,7 +89,7 @@ class KNNPolicy(ActByScores, nn.Module):
     def remember(self, observations: Sequence[Observation], actions: Sequence[str]) -> None:
         """Store each (step, expert action); past ``memory`` steps, each replaces a random one with the
         probability that keeps memory a uniform sample of every step offered (reservoir sampling)."""
-        rows = torch.from_numpy(np.stack([context_features(o, self.config.dim) for o in observations]))
+        rows = self._embed(observations)
         bound = self.config.memory
         for row, action in zip(rows, actions):
             self.offered += 1
@@ -102,6 +102,9 @@ class KNNPolicy(ActByScores, nn.Module):
                 self.keys[slot] = row
                 self.actions[slot] = action
 
+    def _embed(self, observations: Sequence[Observation]) -> torch.Tensor:
+        return torch.from_numpy(np.stack([context_features(o, self.config.dim) for o in observations]))
+
     def memory_bytes(self) -> int:
         return self.keys.numel() * self.keys.element_size() + sum(len(a.encode()) for a in self.actions)
 
@@ -111,7 +114,7 @@ class KNNPolicy(ActByScores, nn.Module):
         valid = torch.arange(width) < torch.tensor([len(o["candidates"]) for o in observations]).unsqueeze(1)
         votes = torch.zeros((len(observations), width))
         if self.actions:
-            queries = torch.from_numpy(np.stack([context_features(o, self.config.dim) for o in observations]))
+            queries = self._embed(observations)
             similarity, nearest = (queries @ self.keys.T).topk(min(self.config.k, len(self.actions)), dim=1)
             for b, o in enumerate(observations):
                 exact = {c.lower(): i for i, c in enumerate(o["candidates"])}
@@ -126,11 +129,8 @@ class KNNPolicy(ActByScores, nn.Module):
                         if o["candidates"][i].lower() != action:
                             votes[b, i] += self.config.partial * weight
         logits = votes.masked_fill(~valid, float("-inf")).log_softmax(-1) if self.actions else votes
-        return logits.masked_fill(~valid, -1e9), valid
+        return logits.masked_fill(~valid, NEG_INF), valid
 
-    def scores(self, observations: Sequence[Observation]) -> list[torch.Tensor]:
-        logits, valid = self.padded_scores(observations)
-        return [row[m] for row, m in zip(logits, valid)]
 
     # ----- checkpoints: the memory as tensors (actions as UTF-8 bytes) -------------------------------
     def state_dict(self, *args: Any, **kwargs: Any) -> dict[str, torch.Tensor]:  # type: ignore[override]

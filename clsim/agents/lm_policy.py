@@ -196,7 +196,3 @@ class LMPolicy(ActByScores, nn.Module):
         logits = self.score_head(torch.cat([cands, summary, cands * summary, cls * cands], -1)).squeeze(-1)
         return logits.masked_fill(~valid, NEG_INF), valid
 
-    # ----- Agent protocol ------------------------------------------------------------------
-    def scores(self, observations: Sequence[Observation]) -> list[torch.Tensor]:
-        logits, valid = self.padded_scores(observations)
-        return [row[m] for row, m in zip(logits, valid)]

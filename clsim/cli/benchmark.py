@@ -79,7 +79,8 @@ def benchmark(
         if twice:
             raise ValueError(f"--learners names {', '.join(twice)} more than once; each learner runs once per order "
                              "and seed")
-        options = learner_options(learner_option, names, online_iter, memory_size)  # each takes those it has
+        # each learner takes those of the options its settings have
+        options = learner_options(learner_option, names, online_iter=online_iter, memory_size=memory_size)
         base = run_config(world=world, setup=setup, learner=names[0], agent=agent, order=1, seed=0, blurry=blurry,
                           per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
                           max_steps=max_steps, options=options, baseline=baseline, checkpoint_every=checkpoint_every,

@@ -82,16 +82,19 @@ def run_config(*, world: str | None, setup: str, learner: str, agent: str, order
                        max_steps=max_steps, random_baseline=baseline, checkpoint_every=checkpoint_every,
                        threads=threads,
                        learner_config=learner_settings(get_learner(learner), options),
-                       agent_options=parse_options(agent_option or [], agent_config_class(agent), "agent")
-                       if agent_option else {})
+                       agent_options=agent_options(agent, agent_option))
     config.validate()
     return config
 
 
-def learner_options(learner_option: list[str] | None, learners: Sequence[str], online_iter: float,
-                    memory_size: int) -> dict[str, Any]:
-    """The learner settings given on the command line, checked against the settings classes of `learners` (a
-    benchmark's several): an option one of them has is accepted, and each learner takes those its settings have."""
+def learner_options(learner_option: list[str] | None, learners: Sequence[str], **given: Any) -> dict[str, Any]:
+    """The learner settings given on the command line (`given`: those with options of their own, such as
+    --online-iter), checked against the settings classes of `learners` (a benchmark's several): an option one of
+    them has is accepted, and each learner takes those its settings have."""
     classes = [settings_class(get_learner(name)) for name in learners]
-    return {"online_iter": online_iter, "memory_size": memory_size,
-            **parse_options(learner_option or [], classes, "learner " + ", ".join(learners))}
+    return {**given, **parse_options(learner_option or [], classes, "learner " + ", ".join(learners))}
+
+
+def agent_options(agent: str, agent_option: list[str] | None) -> dict[str, Any]:
+    """The agent's config fields given as --agent-option KEY=VALUE, checked against agent `agent`'s config class."""
+    return parse_options(agent_option, agent_config_class(agent), "agent") if agent_option else {}

@@ -7,12 +7,10 @@ from typing import Annotated
 
 import typer
 
-from ..agents.registry import agent_config_class
 from ..eval.rundir import RunDirectory, unused_path
 from ..interactive.experiment import FeedbackRunConfig, run_feedback
 from ..interactive.user import FeedbackConfig
-from ..learners import get_learner, learner_settings, settings_class
-from ..options import parse_options
+from ..learners import get_learner, learner_settings
 from .common import (
     AgentOption,
     AgentOptionOption,
@@ -21,7 +19,9 @@ from .common import (
     MaxStepsOption,
     SetupOption,
     WorldOption,
+    agent_options,
     console,
+    learner_options,
     reported,
 )
 from .tables import (
@@ -72,9 +72,8 @@ def feedback(
             initial_epochs=initial_epochs, eval_episodes=eval_episodes, max_steps=max_steps, online=online,
             feedback=FeedbackConfig(rate=rate, noise=noise, delay=delay, cancel_after=cancel_after),
             learner=learner, agent=agent,
-            learner_config=learner_settings(get_learner(learner), parse_options(
-                learner_option or [], settings_class(get_learner(learner)), f"learner {learner}")),
-            agent_options=parse_options(agent_option or [], agent_config_class(agent), "agent") if agent_option else {})
+            learner_config=learner_settings(get_learner(learner), learner_options(learner_option, [learner])),
+            agent_options=agent_options(agent, agent_option))
         config.validate()
         target = out if out is not None else unused_path(Path("runs") / f"feedback-{setup}-o{order}-s{seed}")
         RunDirectory.check_new(target)

@@ -85,7 +85,8 @@ def train(
             config = run_config(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
                                 blurry=blurry, stream=stream, per_segment=per_segment, eval_every=eval_every,
                                 eval_episodes=eval_episodes, max_steps=max_steps, baseline=baseline,
-                                options=learner_options(learner_option, [learner], online_iter, memory_size),
+                                options=learner_options(learner_option, [learner], online_iter=online_iter,
+                                                        memory_size=memory_size),
                                 checkpoint_every=checkpoint_every, agent_option=agent_option, threads=threads)
             target = out if out is not None else unused_path(Path("runs") / config.run_name())
             RunDirectory.check_new(target)

@@ -28,7 +28,7 @@ from ..eval.rundir import RunDirectory
 from ..eval.stream_metrics import stream_metrics
 from ..eval.summary import matrix as score_matrix
 from ..experiment import deterministic
-from ..learners import LearnerConfig, get_learner, settings_for
+from ..learners import LearnerConfig, get_learner, settings_of
 from ..plugins import construct
 from ..streams import get_setup
 from ..streams.stream import segment_tasks
@@ -65,10 +65,7 @@ class FeedbackRunConfig:
     agent_options: dict[str, Any] = field(default_factory=dict)  # the agent's config fields (--agent-option)
 
     def __post_init__(self) -> None:
-        try:  # the learner's own settings class; an unknown learner is named by validate()
-            self.learner_config = settings_for(get_learner(self.learner), self.learner_config)
-        except ValueError:
-            pass
+        self.learner_config = settings_of(self.learner, self.learner_config)
 
     def validate(self) -> None:
         learner = get_learner(self.learner)

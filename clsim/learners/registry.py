@@ -6,12 +6,8 @@ subclassing :class:`clsim.learners.Learner` gives it the online schedule and eve
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..plugins import PluginError, Registry
-
-if TYPE_CHECKING:
-    from .base import Learner
+from .base import Learner, LearnerConfig, settings_for
 
 RENAMED = {"xder": "der++-rewrite"}  # learners whose name changed, by the name earlier runs stored: the same method
 ENTRY_POINTS = "clsim.learners"
@@ -21,6 +17,16 @@ PROTOCOL = {"observe": "observe(samples)", "flush": "flush()", "state_dict": "st
 
 LEARNERS: Registry[type[Learner]] = Registry("learner", ENTRY_POINTS, PROTOCOL)
 register = LEARNERS.register()  # @register on a Learner subclass with a `name`
+
+
+def settings_of(name: str, config: LearnerConfig) -> LearnerConfig:
+    """`config` as learner `name`'s own settings class; as given if no learner has that name (the config's
+    ``validate`` names it)."""
+    try:
+        learner = get_learner(name)
+    except ValueError:
+        return config
+    return settings_for(learner, config)
 
 
 def current_name(name: str) -> str:
