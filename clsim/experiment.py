@@ -1,4 +1,4 @@
-"""One experiment: a stream feeds a learner online; an evaluator scores it task-free.
+"""`clsim train`'s runs: a task-free stream feeds a learner online; an evaluator scores it at eval points.
 
 Kept free of terminal output so the CLI, benchmarks and tests drive it alike; callers
 follow progress through the `on_sample` and `on_eval` callbacks.
@@ -6,30 +6,25 @@ follow progress through the `on_sample` and `on_eval` callbacks.
 
 from __future__ import annotations
 
-import random
-import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-from .agents import LMPolicyConfig, make_agent
+from .agents import LMPolicyConfig
 from .agents.base import Agent
-from .agents.registry import agent_config, agent_spec, load_weights
+from .agents.registry import agent_config
 from .envs import get_family
-from .eval.checkpoints import Checkpoint, latest_samples, load_latest, restore_rng, rng_state, save_checkpoint
+from .envs.core import WorldFamily
+from .eval.checkpoints import latest_samples
 from .eval.evaluator import eval_points, evaluate, random_baseline, seen_segments, upcoming_segments
 from .eval.rundir import RunDirectory
 from .eval.summary import add_forward_transfer, plot_run, summarise
-from .learners import Learner, LearnerConfig, get_learner, learner_settings, settings_class, settings_of
-from .learners.base import trainable
+from .learners import LearnerConfig, get_learner, learner_settings, settings_class, settings_of
 from .learners.registry import LEARNERS, current_name
-from .plugins import construct
-from .provenance import provenance
+from .run import Resume, deterministic, execute
 from .streams import Blurry, Setup, Stream, get_setup
 from .streams.setups import is_setup_file, read_setup_file, setup_world
 from .streams.stream import content_sha256, read_jsonl
@@ -121,6 +116,9 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def schedule(self, family: WorldFamily) -> TaskStream:
+        return TaskStream(self, family)
+
     def pinned(self) -> RunConfig:
         """This config with what the machine would otherwise decide written in: the thread count."""
         return replace(self, threads=self.threads or torch.get_num_threads())
@@ -185,40 +183,6 @@ def stream_kind(learner: type, name: str) -> str:
                      f"{' or '.join(STREAM_KINDS)}" + (" (use clsim feedback)" if "feedback" in learner.supports else ""))
 
 
-def reset_peak_rss() -> None:
-    """Start a new peak-memory measurement (Linux: clear VmHWM), so a run that shares its process with
-    earlier runs (a benchmark sweep, a reused Ray worker) reports its own peak, not theirs."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:  # not Linux, or not permitted: the process-lifetime peak is reported
-        pass
-
-
-def peak_rss_mb() -> float | None:
-    """The process's peak resident memory in MiB since `reset_peak_rss` (Linux), else over its lifetime
-    (None where the OS does not report it)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)  # kB
-    except OSError:
-        pass
-    try:
-        import resource
-    except ImportError:  # Windows
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / 2**20 if sys.platform == "darwin" else peak / 1024, 1)  # bytes on macOS, KiB elsewhere
-
-
-def learner_cost(learner: Any) -> dict[str, int | None]:
-    """Updates and memory of a learner; None for what a plug-in that is no `Learner` does not expose."""
-    memory, buffer_bytes = getattr(learner, "memory", None), getattr(learner, "buffer_bytes", None)
-    return {"updates": getattr(learner, "updates", None),
-            "memory_episodes": len(memory) if memory is not None else None,
-            "memory_bytes": buffer_bytes() if callable(buffer_bytes) else None}
-
-
 def run_experiment(config: RunConfig, out: Path,
                    on_sample: Callable[[int], None] | None = None,
                    on_eval: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
@@ -230,14 +194,16 @@ def run_experiment(config: RunConfig, out: Path,
     config = config.pinned()
     config.validate()
     RunDirectory.check_new(out)
-    return deterministic(lambda: _run(config, out, None, on_sample, on_eval), config.threads)
+    return deterministic(lambda: execute(config, out, config.checkpoint_every, None, on_sample, on_eval),
+                         config.threads)
 
 
 def resume_experiment(out: Path, on_sample: Callable[[int], None] | None = None,
                       on_eval: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Continue the unfinished run in `out` from its latest checkpoint, to the numbers it would have had."""
     run, config, segments = _open_unfinished(out)
-    return deterministic(lambda: _run(config, out, run, on_sample, on_eval, segments), config.threads)
+    return deterministic(lambda: execute(config, out, config.checkpoint_every, Resume(run, segments), on_sample,
+                                         on_eval), config.threads)
 
 
 def resume_plan(out: Path) -> tuple[RunConfig, int]:
@@ -255,108 +221,55 @@ def _open_unfinished(out: Path) -> tuple[RunDirectory, RunConfig, list[str] | No
     return run, config, saved.get("segments")
 
 
-def _check_segments(out: Path, stored: list[str] | None, rebuilt: Sequence[str]) -> None:
-    """Refuse to resume a run whose config no longer rebuilds the segments it learned, in their order."""
-    if stored is not None and list(stored) != list(rebuilt):
-        raise ValueError(f"{out} learned its segments in the order {', '.join(map(str, stored))}, but its config "
-                         f"now gives {', '.join(rebuilt)}, so it cannot be resumed to the same numbers; start it "
-                         "again")
+class TaskStream:
+    """The schedule of `clsim train`: one step per stream sample, a demonstration to imitate or a task to act
+    in for the world's reward; eval points every `eval_every` samples and at each period's end."""
 
+    def __init__(self, config: RunConfig, family: WorldFamily) -> None:
+        self.config, self.family = config, family
+        self.stream = config.stream()
+        self.suites = self.stream.eval_suites(config.eval_episodes)
+        self.segments = self.stream.segments
+        self.period_ends, self.first_seen = self.stream.period_ends(), self.stream.first_seen()
+        self.points = eval_points(len(self.stream), config.eval_every, self.period_ends)
+        learner = get_learner(config.learner)
+        self.imitation = stream_kind(learner, config.learner) == "demonstrations"
+        self.labelled = getattr(learner, "uses_labels", False)  # CLIB balances its memory by label; no other sees one
 
-def deterministic(job: Callable[[], dict[str, Any]], threads: int) -> dict[str, Any]:
-    """`job` with torch's deterministic algorithms on `threads` threads, the caller's settings restored after."""
-    previous = torch.are_deterministic_algorithms_enabled(), torch.get_num_threads()
-    torch.use_deterministic_algorithms(True)
-    torch.set_num_threads(threads)
-    try:
-        return job()
-    finally:
-        torch.use_deterministic_algorithms(previous[0])
-        torch.set_num_threads(previous[1])
+    def __len__(self) -> int:
+        return len(self.stream)
 
+    def start(self, agent: Agent, learner: Any) -> None:
+        self.agent, self.learner = agent, learner
 
-def _run(config: RunConfig, out: Path, resumed: RunDirectory | None, on_sample: Callable[[int], None] | None,
-         on_eval: Callable[[dict[str, Any]], None] | None, stored_segments: list[str] | None = None) -> dict[str, Any]:
-    started = time.perf_counter()
-    reset_peak_rss()
-    random.seed(config.seed)
-    np.random.seed(config.seed)
-    torch.manual_seed(config.seed)
-    family = get_family(config.world)
-    stream = config.stream()
-    suites = stream.eval_suites(config.eval_episodes)
-    agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed, config.agent_options)
-    learner_class = get_learner(config.learner)
-    learner = construct(learner_class, config.learner, "learner", "cls(agent, config, seed=seed)",
-                        agent, config.learner_config, seed=config.seed)
-    if resumed is None:
-        run = RunDirectory.create(out, {**config.to_dict(), "agent_spec": agent_spec(agent, config.agent),
-                                        "segments": list(stream.segments), "provenance": provenance()})
-    else:
-        run = resumed
-    with run:  # locked until the run ends: one writer per run directory
-        if resumed is not None:
-            _check_segments(out, stored_segments, stream.segments)
-        start, earlier = (0, 0.0) if resumed is None else _restore(run, agent, learner)
-        if resumed is not None:
-            started = time.perf_counter()
-        period_ends, first_seen = stream.period_ends(), stream.first_seen()  # fixed for the whole stream
-        points = eval_points(len(stream), config.eval_every, period_ends)
-        imitation = stream_kind(learner_class, config.learner) == "demonstrations"
-        labelled = getattr(learner_class, "uses_labels", False)  # CLIB balances its memory by label; no other sees one
-        for item in stream.iter_from(start):
-            sample = item.demonstration.episode() if imitation else item.demonstration.task
-            if labelled:
-                learner.label(sample.uid if imitation else sample.id, item.label)
-            learner.observe([sample])
-            seen = item.position + 1
-            if seen == len(stream):
-                learner.flush()
-            if on_sample:
-                on_sample(seen)
-            if seen in points:
-                current = seen_segments(stream, seen, first_seen)
-                upcoming = upcoming_segments(stream, seen, current, period_ends)
-                scores = evaluate(family, agent, suites, current + upcoming, config.max_steps)
-                record = {"samples": seen, "updates": getattr(learner, "updates", None), "segment": item.segment,
-                          "scores": {s: scores[s] for s in current}, "upcoming": {s: scores[s] for s in upcoming}}
-                run.append_metrics(record)
-                if on_eval:
-                    on_eval(record)
-            if config.checkpoint_every and seen % config.checkpoint_every == 0 and seen < len(stream):
-                _checkpoint(run, agent, learner, seen, earlier + time.perf_counter() - started)
-        train_seconds = earlier + time.perf_counter() - started
-        run.save_weights("final", agent.state_dict())
-        summary = summarise(run.records, stream.visits(), points)
-        summary["cost"] = {"wall_seconds": round(train_seconds, 2),
-                           "samples_per_second": round(len(stream) / train_seconds, 3), **learner_cost(learner),
-                           "peak_rss_mb": peak_rss_mb(),
-                           "trainable_parameters": sum(p.numel() for p in trainable(agent))}
+    def feed(self, position: int) -> dict[str, Any]:
+        item = self.stream.item(position)
+        sample = item.demonstration.episode() if self.imitation else item.demonstration.task
+        if self.labelled:
+            self.learner.label(sample.uid if self.imitation else sample.id, item.label)
+        self.learner.observe([sample])
+        if position + 1 == len(self.stream):
+            self.learner.flush()
+        return {"segment": item.segment}
+
+    def is_eval_point(self, done: int) -> bool:
+        return done in self.points
+
+    def record(self, done: int, fed: dict[str, Any]) -> dict[str, Any]:
+        current = seen_segments(self.stream, done, self.first_seen)
+        upcoming = upcoming_segments(self.stream, done, current, self.period_ends)
+        scores = evaluate(self.family, self.agent, self.suites, current + upcoming, self.config.max_steps)
+        return {"samples": done, "updates": getattr(self.learner, "updates", None), "segment": fed["segment"],
+                "scores": {s: scores[s] for s in current}, "upcoming": {s: scores[s] for s in upcoming}}
+
+    def summarise(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        return summarise(records, self.stream.visits(), self.points)
+
+    def finish(self, run: RunDirectory, summary: dict[str, Any]) -> None:
+        config = self.config
         if config.random_baseline:
-            summary["random_baseline"], per_segment = random_baseline(family, suites, stream.segments,
+            summary["random_baseline"], per_segment = random_baseline(self.family, self.suites, self.segments,
                                                                       config.max_steps, config.seed)
             summary["random_baseline_per_segment"] = per_segment
             add_forward_transfer(summary, run.records, per_segment)
         plot_run(run, summary)
-        run.write_summary(summary)
-        return summary
-
-
-def _checkpoint(run: RunDirectory, agent: Agent, learner: Any, samples: int, elapsed: float) -> None:
-    state = {k: v for k, v in learner.state_dict().items() if k != "agent"}  # weights go to safetensors
-    save_checkpoint(run.checkpoints, Checkpoint(samples=samples, records=len(run.records), elapsed=elapsed,
-                                                weights=agent.state_dict(), learner=state, rng=rng_state()))
-
-
-def _restore(run: RunDirectory, agent: Agent, learner: Any) -> tuple[int, float]:
-    """Load the latest checkpoint into `agent` and `learner`; returns (samples done, seconds spent)."""
-    checkpoint = load_latest(run.checkpoints)
-    if checkpoint is None:  # killed before the first checkpoint: start over
-        run.records = []
-        return 0, 0.0
-    load_weights(agent, checkpoint.weights, f"{run.checkpoints} (latest checkpoint)")
-    learner.load_state_dict({**checkpoint.learner, "agent": checkpoint.weights}
-                            if isinstance(learner, Learner) else checkpoint.learner)
-    restore_rng(checkpoint.rng)
-    run.records = run.records[: checkpoint.records]  # evals after the checkpoint are redone
-    return checkpoint.samples, checkpoint.elapsed

@@ -32,7 +32,8 @@ def test_console_script_points_at_the_cli():
 
 # clsim's layers, lowest first: a module may import from its own layer and the ones below, never above.
 LAYERS = ({"files", "options", "plugins", "provenance"}, {"envs", "records"}, {"streams"}, {"agents", "learners"},
-          {"eval"}, {"experiment", "benchmark", "reevaluate", "interactive", "doctor"}, {"cli", "__init__", "__main__"})
+          {"eval"}, {"experiment", "run", "benchmark", "reevaluate", "interactive", "doctor"},
+          {"cli", "__init__", "__main__"})
 
 
 def _layer(parts: tuple[str, ...]) -> int:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..benchmark import JobResult, make_executor, parse_numbers, plan
+from ..benchmark import Job, JobResult, make_executor, parse_numbers, plan
 from ..eval.report import read_run, write_report
 from ..experiment import RunConfig
 from ..learners import LearnerConfig
@@ -40,22 +40,27 @@ from .tables import (
     print_report,
 )
 
+LearnersOption = Annotated[str, typer.Option(help="Comma-separated learners (names or plug-ins).")]
+OrdersOption = Annotated[str, typer.Option(help="Orders as ranges or lists: 1-5, 1,3 or 1-3,7.")]
+SeedsOption = Annotated[str, typer.Option(help="Seeds as ranges or lists: 0, 0-2.")]
+ExecutorOption = Annotated[str, typer.Option(help="local (one run after another, here) or ray (each run a Ray task, "
+                                                  "in parallel).")]
+AddressOption = Annotated[str | None, typer.Option(help="Ray cluster address (default: start Ray on this machine).")]
+RunThreadsOption = Annotated[int, typer.Option(help="CPU threads (and Ray CPUs) per run; fixed, so numbers do not "
+                                                    f"depend on where a run ran{ThreadsHelp}.")]
+SweepOutOption = Annotated[Path, typer.Option(help="Sweep directory: runs/ and report/ go here; running the same "
+                                                   "sweep again keeps finished runs and resumes unfinished ones.")]
+
 
 def benchmark(
-    learners: Annotated[str, typer.Option(help="Comma-separated learners (names or plug-ins).")]
-        = "finetune,er,der++,cama",
+    learners: LearnersOption = "finetune,er,der++,cama",
     setup: SetupOption = "behavior-il",
-    orders: Annotated[str, typer.Option(help="Orders as ranges or lists: 1-5, 1,3 or 1-3,7.")] = "1-3",
-    seeds: Annotated[str, typer.Option(help="Seeds as ranges or lists: 0, 0-2.")] = "0",
-    executor: Annotated[str, typer.Option(help="local (one run after another, here) or ray (each run a Ray task, "
-                                               "in parallel).")] = "local",
-    address: Annotated[str | None, typer.Option(help="Ray cluster address (default: start Ray on this "
-                                                     "machine).")] = None,
-    threads: Annotated[int, typer.Option(help="CPU threads (and Ray CPUs) per run; fixed, so numbers do not "
-                                              f"depend on where a run ran{ThreadsHelp}.")] = 1,
-    out: Annotated[Path, typer.Option(help="Sweep directory: runs/ and report/ go here; running the same sweep "
-                                           "again keeps finished runs and resumes unfinished ones.")]
-        = Path("benchmark"),
+    orders: OrdersOption = "1-3",
+    seeds: SeedsOption = "0",
+    executor: ExecutorOption = "local",
+    address: AddressOption = None,
+    threads: RunThreadsOption = 1,
+    out: SweepOutOption = Path("benchmark"),
     agent: AgentOption = "lm",
     blurry: BlurryOption = None,
     world: SetupWorldOption = None,
@@ -72,14 +77,7 @@ def benchmark(
 ) -> None:
     """Run every (learner, order, seed), here or on Ray, then write one report comparing them."""
     with reported():
-        names = [name.strip() for name in learners.split(",") if name.strip()]
-        if not names:
-            raise ValueError("--learners names no learner")
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            raise ValueError(f"--learners names {', '.join(twice)} more than once; each learner runs once per order "
-                             "and seed")
-        # each learner takes those of the options its settings have
+        names = learner_list(learners)
         options = learner_options(learner_option, names, online_iter=online_iter, memory_size=memory_size)
         base = run_config(world=world, setup=setup, learner=names[0], agent=agent, order=1, seed=0, blurry=blurry,
                           per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
@@ -90,6 +88,25 @@ def benchmark(
         runner = make_executor(executor, address)
     console.print(f"[bold]clsim benchmark[/] {len(jobs)} runs ({len(names)} learners x orders {orders} x seeds "
                   f"{seeds}) on {executor}, {threads} thread(s) each -> {out}")
+    results = _run_jobs(runner, jobs)
+    _report(results, out / "report")
+    _exit_if_failed(results)
+
+
+def learner_list(learners: str) -> list[str]:
+    """The learners of --learners, in order; each named once."""
+    names = [name.strip() for name in learners.split(",") if name.strip()]
+    if not names:
+        raise ValueError("--learners names no learner")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"--learners names {', '.join(twice)} more than once; each learner runs once per order "
+                         "and seed")
+    return names
+
+
+def _run_jobs(runner: Any, jobs: list[Job]) -> list[JobResult]:
+    """Every job through `runner`, a line per finished run under a progress bar."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
                TimeElapsedColumn())
     with Progress(*columns, console=console, disable=not sys.stdout.isatty()) as progress:
@@ -101,20 +118,28 @@ def benchmark(
             progress.console.print(f"  [{style}]{result.status:8s}[/] {result.job.name}"
                                    + (f": {result.error.splitlines()[0]}" if result.error else ""))
 
-        results = runner.map(jobs, on_done)
+        return runner.map(jobs, on_done)
+
+
+def _report(results: list[JobResult], directory: Path) -> None:
+    """One report over the runs that finished (none: no report)."""
     finished = [r.job.out for r in results if r.status != "failed"]
-    if finished:
-        try:
-            rows = [read_run(path) for path in finished]
-            groups = write_report(rows, out / "report")
-        except (ValueError, OSError) as error:
-            fail(f"cannot write the report: {error}")
-        print_report(console, rows, groups)
-        console.print(f"wrote [bold]{out / 'report'}[/] (report.md, runs.csv, plots) from {len(finished)} run(s)")
+    if not finished:
+        return
+    try:
+        rows = [read_run(path) for path in finished]
+        groups = write_report(rows, directory)
+    except (ValueError, OSError) as error:
+        fail(f"cannot write the report: {error}")
+    print_report(console, rows, groups)
+    console.print(f"wrote [bold]{directory}[/] (report.md, runs.csv, plots) from {len(finished)} run(s)")
+
+
+def _exit_if_failed(results: list[JobResult]) -> None:
     failed = [r for r in results if r.status == "failed"]
     if failed:
         for result in failed:
             errors.print(f"[bold red]failed:[/] {result.job.out}\n{result.error}")
-        errors.print(f"{len(failed)} of {len(jobs)} runs failed; run the same command again to retry them "
+        errors.print(f"{len(failed)} of {len(results)} runs failed; run the same command again to retry them "
                      "(finished runs are kept)")
         raise typer.Exit(code=1)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -37,28 +38,35 @@ from .common import (
     run_config,
 )
 from .progress import RunRemainingColumn
-from .tables import (
-    metrics_table,
-    print_table,
-    segment_table,
-    visits_table,
-)
+from .tables import print_run_results
+
+LearnerChoice = Annotated[str, typer.Option(help=f"Learner: {', '.join(learner_names())}, or a plug-in "
+                                           "(package.module:Class or a clsim.learners entry point).")]
+OrderOption = Annotated[int, typer.Option(help="Segment order: 1-5 CL-ALFRED's own (navigation: clsim's five), 6 and "
+                                               "up seeded random permutations.")]
+StreamFileOption = Annotated[Path | None, typer.Option(help="Learn from this JSONL stream (see clsim "
+                                                       "stream) instead of generating one; eval suites still come "
+                                                       "from the seed.")]
+SeedOption = Annotated[int, typer.Option(help="Seed of the stream, the model and the learner.")]
+RunOutOption = Annotated[Path | None, typer.Option(help="Run directory (default: runs/<setup>-<learner>-o<order>-"
+                                                       "s<seed>, numbered if taken).")]
+ThreadsOption = Annotated[int | None, typer.Option(help="CPU threads of torch (default: torch's default on this "
+                                                        f"machine){ThreadsHelp}.")]
+ResumeOption = Annotated[Path | None, typer.Option(help="Continue this unfinished run from its latest checkpoint, "
+                                                        "with its own settings (the options above are ignored).")]
+Learn = Callable[..., dict[str, Any]]
 
 
 def train(
     setup: SetupOption = "behavior-il",
-    learner: Annotated[str, typer.Option(help=f"Learner: {', '.join(learner_names())}, or a plug-in "
-                                              "(package.module:Class or a clsim.learners entry point).")] = "cama",
+    learner: LearnerChoice = "cama",
     agent: AgentOption = "lm",
-    order: Annotated[int, typer.Option(help="Segment order: 1-5 CL-ALFRED's own (navigation: clsim's five), 6 and up "
-                                            "seeded random permutations.")] = 1,
+    order: OrderOption = 1,
     blurry: BlurryOption = None,
-    stream: Annotated[Path | None, typer.Option(help="Learn from this JSONL stream (see clsim stream) instead of "
-                                                     "generating one; eval suites still come from the seed.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the stream, the model and the learner.")] = 0,
+    stream: StreamFileOption = None,
+    seed: SeedOption = 0,
     world: SetupWorldOption = None,
-    out: Annotated[Path | None, typer.Option(help="Run directory (default: runs/<setup>-<learner>-o<order>-s<seed>, "
-                                                  "numbered if taken).")] = None,
+    out: RunOutOption = None,
     per_segment: PerSegmentOption = RunConfig.per_segment,
     eval_every: EvalEveryOption = RunConfig.eval_every,
     eval_episodes: EvalEpisodesOption = RunConfig.eval_episodes,
@@ -69,31 +77,44 @@ def train(
     agent_option: AgentOptionOption = None,
     baseline: BaselineOption = True,
     checkpoint_every: CheckpointEveryOption = RunConfig.checkpoint_every,
-    threads: Annotated[int | None, typer.Option(help="CPU threads of torch (default: torch's default on this "
-                                                     f"machine){ThreadsHelp}.")] = None,
-    resume: Annotated[Path | None, typer.Option(help="Continue this unfinished run from its latest checkpoint, "
-                                                     "with its own settings (the options above are ignored).")]
-        = None,
+    threads: ThreadsOption = None,
+    resume: ResumeOption = None,
 ) -> None:
     """Learn online from a task-free stream, evaluating as it goes; writes a run directory."""
     with reported():
-        if resume is not None:
-            target = resume
-            config, start = resume_plan(resume)
-            learn = partial(resume_experiment, target)
-        else:
-            config = run_config(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
-                                blurry=blurry, stream=stream, per_segment=per_segment, eval_every=eval_every,
-                                eval_episodes=eval_episodes, max_steps=max_steps, baseline=baseline,
-                                options=learner_options(learner_option, [learner], online_iter=online_iter,
-                                                        memory_size=memory_size),
-                                checkpoint_every=checkpoint_every, agent_option=agent_option, threads=threads)
-            target = out if out is not None else unused_path(Path("runs") / config.run_name())
-            RunDirectory.check_new(target)
-            start = 0
-            learn = partial(run_experiment, config, target)
+        config, start, target, learn = _resumed(resume) if resume is not None else _fresh(out, run_config(
+            world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed, blurry=blurry,
+            stream=stream, per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
+            max_steps=max_steps, baseline=baseline, checkpoint_every=checkpoint_every, agent_option=agent_option,
+            threads=threads, options=learner_options(learner_option, [learner], online_iter=online_iter,
+                                                     memory_size=memory_size)))
+    summary = _learn_with_progress(config, target, start, learn, resumed=resume is not None)
+    print_run_results(console, summary, config.get_setup().unit,
+                      tuple(getattr(get_family(config.world), "table_scores", ())))
+    cost = summary["cost"]
+    updates = f"{cost['updates']} updates" if cost["updates"] is not None else "learning"
+    console.print(f"{updates} in {cost['wall_seconds']:.0f}s; results in [bold]{target}[/] "
+                  "(config.json, metrics.jsonl, summary.json, checkpoints/, plots/)")
+
+
+def _fresh(out: Path | None, config: RunConfig) -> tuple[RunConfig, int, Path, Learn]:
+    """A new run of `config`: into `out`, or the first free runs/<run name>."""
+    target = out if out is not None else unused_path(Path("runs") / config.run_name())
+    RunDirectory.check_new(target)
+    return config, 0, target, partial(run_experiment, config, target)
+
+
+def _resumed(path: Path) -> tuple[RunConfig, int, Path, Learn]:
+    """The unfinished run at `path`, from the samples it has already learned."""
+    config, start = resume_plan(path)
+    return config, start, path, partial(resume_experiment, path)
+
+
+def _learn_with_progress(config: RunConfig, target: Path, start: int, learn: Learn, resumed: bool
+                         ) -> dict[str, Any]:
+    """Run `learn` under a progress bar (plain lines when the output is no terminal); its summary."""
     total = config.stream_length()
-    verb = f"resuming at sample {start}:" if resume is not None else ""
+    verb = f"resuming at sample {start}:" if resumed else ""
     console.print(f"[bold]clsim train[/] {verb} {config.setup} order {config.order}, learner {config.learner}, "
                   f"agent {config.agent}, seed {config.seed} -> {target}")
     suites = 2 * config.eval_episodes * len(config.get_setup().segments(get_family(config.world), config.order))
@@ -119,18 +140,7 @@ def train(
 
         with reported(f"to {target}", then=". The files written so far are intact (each is written atomically); "
                       f"free the space and continue with: clsim train --resume {target}"):
-            summary = learn(on_sample=on_sample, on_eval=on_eval)
-    print_table(console, segment_table(summary, f"Final scores per {config.get_setup().unit} (%)"))
-    print_table(console, metrics_table(summary, tuple(getattr(get_family(config.world), "table_scores", ()))))
-    visits = visits_table(summary)
-    if visits is not None:
-        print_table(console, visits)
-    cost = summary["cost"]
-    updates = f"{cost['updates']} updates" if cost["updates"] is not None else "learning"
-    console.print(f"{updates} in {cost['wall_seconds']:.0f}s; results in [bold]{target}[/] "
-                  "(config.json, metrics.jsonl, summary.json, checkpoints/, plots/)")
-
-
+            return learn(on_sample=on_sample, on_eval=on_eval)
 
 
 def stream_(

@@ -79,6 +79,16 @@ def visits_table(summary: dict[str, Any], key: str = "seen/sr") -> Table | None:
     return table
 
 
+def print_run_results(console: Console, summary: dict[str, Any], unit: str, world_scores: tuple[str, ...]) -> None:
+    """A finished run's tables: final scores per segment (`unit`: task type, scene type...), the stream
+    metrics, and each recurring segment's visits."""
+    print_table(console, segment_table(summary, f"Final scores per {unit} (%)"))
+    print_table(console, metrics_table(summary, world_scores))
+    visits = visits_table(summary)
+    if visits is not None:
+        print_table(console, visits)
+
+
 def report_table(groups: list[GroupRow]) -> Table:
     """Runs grouped by setup and learner, mean ± 95 % CI of each stream metric (%). A setup or settings
     column shared by every group goes into the title, leaving the terminal's width to the numbers."""

@@ -10,7 +10,6 @@ forgetting under feedback learning come out of one run.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,17 +18,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..agents import LMPolicyConfig, make_agent
+from ..agents import LMPolicyConfig
+from ..agents.base import Agent
 from ..agents.registry import agent_config
 from ..envs import get_family
+from ..envs.core import WorldFamily
 from ..eval.evaluator import evaluate
 from ..eval.plots import plot_stream_curves
 from ..eval.rundir import RunDirectory
 from ..eval.stream_metrics import stream_metrics
 from ..eval.summary import matrix as score_matrix
-from ..experiment import deterministic
 from ..learners import LearnerConfig, get_learner, settings_of
-from ..plugins import construct
+from ..run import deterministic, execute
 from ..streams import get_setup
 from ..streams.stream import segment_tasks
 from .deploy import deploy
@@ -89,6 +89,12 @@ class FeedbackRunConfig:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def schedule(self, family: WorldFamily) -> FeedbackRounds:
+        return FeedbackRounds(self, family)
+
     def arrived(self, segments: tuple[str, ...], round_: int) -> tuple[str, ...]:
         """Segments deployed in round `round_` (1-based; 0 is the demonstrations)."""
         arrivals = max(0, round_ - 1) // self.arrive_every if self.arrive_every else 0
@@ -97,73 +103,77 @@ class FeedbackRunConfig:
 
 def run_feedback(config: FeedbackRunConfig, out: Path,
                  on_round: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Run `config` into the run directory `out` through the run loop (one step per round); the summary."""
     config.validate()
     RunDirectory.check_new(out)
-    return deterministic(lambda: _run(config, out, on_round), torch.get_num_threads())
+    return deterministic(lambda: execute(config, out, on_eval=on_round), torch.get_num_threads())
 
 
-def _run(config: FeedbackRunConfig, out: Path, on_round: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
-    started = time.perf_counter()
-    random.seed(config.seed)
-    np.random.seed(config.seed)
-    torch.manual_seed(config.seed)
-    family, setup = get_family(config.world), get_setup(config.setup)
-    segments = setup.segments(family, config.order)
-    suites = {s: {"seen": segment_tasks(family, setup, s, "seen", config.eval_episodes, config.seed)}
-              for s in segments}
-    agent = make_agent(config.agent, family.vocabulary(), config.policy_config, config.seed, config.agent_options)
-    learner = construct(get_learner(config.learner), config.learner, "learner", "cls(agent, config, seed=seed)",
-                        agent, config.learner_config, seed=config.seed)
-    run = RunDirectory.create(out, {**asdict(config), "segments": list(segments)})
+class FeedbackRounds:
+    """The schedule of a feedback run: step 0 imitates the initial demonstrations, step r deploys round r's
+    tasks with simulated users and updates on their feedback; the agent is scored after every step on the
+    held-out tasks of the segments that have arrived."""
 
-    initial = config.arrived(segments, 0)
-    demos = [family.demonstrate(t).episode() for s in initial
-             for t in segment_tasks(family, setup, s, "train", config.demonstrations, config.seed + 10_000)]
-    learner.learn_demonstrations(demos, config.initial_epochs)
-    _record(run, family, agent, suites, segments, config, 0, initial, {"demonstrations": len(demos)}, on_round)
+    def __init__(self, config: FeedbackRunConfig, family: WorldFamily) -> None:
+        self.config, self.family, self.setup = config, family, get_setup(config.setup)
+        self.segments = self.setup.segments(family, config.order)
+        self.suites = {s: {"seen": segment_tasks(family, self.setup, s, "seen", config.eval_episodes, config.seed)}
+                       for s in self.segments}
 
-    for round_ in range(1, config.rounds + 1):
-        present = config.arrived(segments, round_)
+    def __len__(self) -> int:
+        return self.config.rounds + 1
+
+    def start(self, agent: Agent, learner: Any) -> None:
+        self.agent, self.learner = agent, learner
+
+    def feed(self, position: int) -> dict[str, Any]:
+        return self._round(position) if position else self._demonstrations()
+
+    def _demonstrations(self) -> dict[str, Any]:
+        config = self.config
+        demos = [self.family.demonstrate(t).episode() for s in config.arrived(self.segments, 0)
+                 for t in segment_tasks(self.family, self.setup, s, "train", config.demonstrations, config.seed + 10_000)]
+        self.learner.learn_demonstrations(demos, config.initial_epochs)
+        return {"demonstrations": len(demos)}
+
+    def _round(self, round_: int) -> dict[str, Any]:
+        config, present = self.config, self.config.arrived(self.segments, round_)
         per = [config.tasks_per_round // len(present) + (i < config.tasks_per_round % len(present))
                for i in range(len(present))]
         tasks = [t for s, n in zip(present, per)
-                 for t in segment_tasks(family, setup, s, "train", n, config.seed + 1_000 * round_)]
+                 for t in segment_tasks(self.family, self.setup, s, "train", n, config.seed + 1_000 * round_)]
+        groups = [tasks]
         if config.online:  # the policy changes after every few deployed episodes, not once per round
             random.Random(f"online/{config.seed}/{round_}").shuffle(tasks)
             size = config.learner_config.stream_batch
             groups = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-        else:
-            groups = [tasks]
         interactions, stats = [], {}
         for number, group in enumerate(groups):
-            deployed = deploy(family, agent, group, config.feedback, max_steps=config.max_steps,
+            deployed = deploy(self.family, self.agent, group, config.feedback, max_steps=config.max_steps,
                               seed=config.seed * 1_000 + round_ + 1_000_000 * number)
-            for key, value in learner.learn_round(deployed).items():
+            for key, value in self.learner.learn_round(deployed).items():
                 stats[key] = stats.get(key, 0.0) + value
             interactions += deployed
-        stats.update(deployed_success=float(np.mean([i.success for i in interactions])),
-                     cancelled=float(sum(i.cancelled for i in interactions)))
-        _record(run, family, agent, suites, segments, config, round_, present, stats, on_round)
+        return {**stats, "deployed_success": float(np.mean([i.success for i in interactions])),
+                "cancelled": float(sum(i.cancelled for i in interactions))}
 
-    run.save_weights("final", agent.state_dict())
-    summary = _summarise(run.records, segments, config)
-    summary["cost"] = {"wall_seconds": round(time.perf_counter() - started, 2), "updates": learner.updates}
-    plot_feedback(run, summary)
-    run.write_summary(summary)
-    run.release()
-    return summary
+    def is_eval_point(self, done: int) -> bool:
+        return True
 
+    def record(self, done: int, fed: dict[str, Any]) -> dict[str, Any]:
+        round_ = done - 1
+        present = self.config.arrived(self.segments, round_)
+        scores = evaluate(self.family, self.agent, self.suites, list(present), self.config.max_steps)
+        record = {"round": round_, "segments": list(present), **fed,
+                  "scores": {s: {"seen": v["seen"]} for s, v in scores.items()}}
+        record["success"] = float(np.mean([record["scores"][s]["seen"]["sr"] for s in present]))
+        return record
 
-def _record(run: RunDirectory, family: Any, agent: Any, suites: dict, segments: tuple[str, ...],
-            config: FeedbackRunConfig, round_: int, present: tuple[str, ...], stats: dict[str, float],
-            on_round: Callable[[dict[str, Any]], None] | None) -> None:
-    scores = evaluate(family, agent, suites, list(present), config.max_steps)
-    record = {"round": round_, "segments": list(present), **stats,
-              "scores": {s: {"seen": v["seen"]} for s, v in scores.items()}}
-    record["success"] = float(np.mean([record["scores"][s]["seen"]["sr"] for s in present]))
-    run.append_metrics(record)
-    if on_round:
-        on_round(record)
+    def summarise(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        return _summarise(records, self.segments, self.config)
+
+    def finish(self, run: RunDirectory, summary: dict[str, Any]) -> None:
+        plot_feedback(run, summary)
 
 
 def _summarise(records: list[dict[str, Any]], segments: tuple[str, ...], config: FeedbackRunConfig) -> dict[str, Any]:

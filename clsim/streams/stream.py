@@ -94,8 +94,12 @@ class Stream:
     def iter_from(self, start: int) -> Iterator[StreamItem]:
         """The stream from position `start` on (a resumed run skips what it has learned)."""
         for position in range(start, len(self.tasks)):
-            segment, task = self.tasks[position]
-            yield StreamItem(position, segment, self.label(task), self.family.demonstrate(task))
+            yield self.item(position)
+
+    def item(self, position: int) -> StreamItem:
+        """The sample at `position`, its expert demonstration made now."""
+        segment, task = self.tasks[position]
+        return StreamItem(position, segment, self.label(task), self.family.demonstrate(task))
 
     def period_ends(self) -> list[int]:
         """The number of samples seen at the end of each period, in stream order."""

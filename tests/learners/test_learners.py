@@ -129,7 +129,7 @@ def test_peak_memory_is_measured_per_run_not_per_process():
     # In a fresh interpreter: in this one, memory that earlier tests freed may still count as resident, and a new
     # block may reuse it without raising the peak.
     check = ("import numpy as np\n"
-             "from clsim.experiment import peak_rss_mb, reset_peak_rss\n"
+             "from clsim.eval.cost import peak_rss_mb, reset_peak_rss\n"
              "block = np.ones(400 * 2**20 // 8)  # 400 MiB, touched\n"
              "high = peak_rss_mb()\n"
              "del block\n"
