@@ -4,7 +4,9 @@
     python benchmarks/world_speed.py [--seconds 5]
 
 Every env takes uniformly random admissible actions on one core, resetting when an episode ends,
-through its own Python API (Gymnasium for ours and BabyAI). ``clsim/Household-v0`` plans a new
+through its own Python API (Gymnasium for ours and BabyAI). clsim's TextWorldExpress adapter
+(``clsim/TextWorldExpress-v0``) and the raw package play the same 16 large cookingworld games, 60
+actions an episode, and the adapter's overhead is their time per step's ratio. ``clsim/Household-v0`` plans a new
 solvable task at every random reset and the expert's advice at every step; the household world is
 also measured replaying a fixed pool of tasks (as a stream does), through the Gymnasium env with
 and without expert advice, and through :class:`clsim.envs.household.batch.HouseholdBatch`, which
@@ -113,20 +115,51 @@ def household_batch_stepper(num_envs: int, read_text: bool = False) -> Callable[
     return make
 
 
+ADAPTED_GAME = ("cookingworld", "large")  # the TextWorldExpress game (and clsim size) both sides play
+ADAPTED_EPISODE = 60  # actions per episode on both sides (clsim's evaluation limit)
+
+
+def twx_tasks() -> list:
+    from clsim.envs import get_family
+
+    return get_family("twx").make_tasks(*ADAPTED_GAME, "train", 16, 0)
+
+
 def textworld_express_stepper() -> Stepper:
+    """The raw package on the games the adapter plays: random valid actions, a new game of the pool per episode."""
     from textworld_express import TextWorldExpressEnv
 
-    env = TextWorldExpressEnv(envStepLimit=100)
-    env.load(gameName="cookingworld", gameParams="numLocations=5,numIngredients=2,numDistractorItems=5")
-    _, infos = env.reset(seed=0, gameFold="train", generateGoldPath=False)
+    from clsim.envs.textworlds.twx import SIZES
+
+    seeds = [t.goal["seed"] for t in twx_tasks()]
+    env = TextWorldExpressEnv(envStepLimit=ADAPTED_EPISODE - 1)
+    env.load(ADAPTED_GAME[0], SIZES[ADAPTED_GAME[1]][ADAPTED_GAME[0]])
+    _, infos = env.reset(seed=seeds[0], gameFold="train", generateGoldPath=False)
     state = {"valid": infos["validActions"], "episodes": 0}
 
-    def step(rng: random.Random) -> bool:
+    def step(rng: random.Random) -> int:
         _, _, done, infos = env.step(rng.choice(state["valid"]))
         if done:
             state["episodes"] += 1
-            _, infos = env.reset(seed=state["episodes"], gameFold="train", generateGoldPath=False)
+            _, infos = env.reset(seed=seeds[state["episodes"] % len(seeds)], gameFold="train", generateGoldPath=False)
         state["valid"] = infos["validActions"]
+        return 1
+    return step
+
+
+def twx_adapter_stepper() -> Stepper:
+    """clsim's adapter on the same games: clsim's text, sorted candidates, the seeded gold path at every reset."""
+    from clsim.envs.textworlds.twx import TextWorldExpressEnv
+
+    tasks, env = twx_tasks(), TextWorldExpressEnv(max_steps=ADAPTED_EPISODE)
+    state = {"obs": env.reset(options={"task": tasks[0]})[0], "episodes": 0}
+
+    def step(rng: random.Random) -> int:
+        obs, _, terminated, truncated, _ = env.step(rng.randrange(len(state["obs"]["candidates"])))
+        if terminated or truncated:
+            state["episodes"] += 1
+            obs = env.reset(options={"task": tasks[state["episodes"] % len(tasks)]})[0]
+        state["obs"] = obs
         return 1
     return step
 
@@ -148,6 +181,7 @@ def main() -> None:
         "household gym.make_vec, 16 envs": household_vector_stepper(16),
         "navigation (clsim/Navigation-v0)": gymnasium_stepper("clsim/Navigation-v0", True),
         "TextWorldExpress (cookingworld)": textworld_express_stepper,
+        "twx adapter (clsim/TextWorldExpress-v0, cookingworld)": twx_adapter_stepper,
         "BabyAI (BabyAI-GoToLocal-v0)": gymnasium_stepper("BabyAI-GoToLocal-v0", False),
     }
     results: dict[str, float | str] = {}
@@ -162,6 +196,9 @@ def main() -> None:
     if isinstance(twx, float):
         for name in [n for n in worlds if n.startswith("household")]:
             results[f"ratio {name} / TextWorldExpress"] = results[name] / twx
+    adapter = results["twx adapter (clsim/TextWorldExpress-v0, cookingworld)"]
+    if isinstance(twx, float) and isinstance(adapter, float):
+        results["twx adapter overhead: time per step, adapter / raw package"] = twx / adapter
     if isinstance(babyai, float):
         results["ratio navigation / BabyAI"] = results["navigation (clsim/Navigation-v0)"] / babyai
         results["ratio household / BabyAI"] = results[household] / babyai

@@ -75,12 +75,28 @@ def thor() -> Check:
     return Check(check.name, True, f"{check.found}; build {build}", "", check.needed_by)
 
 
+def java() -> Check:
+    from .envs.textworlds.requirements import JAVA_HINT, java_version
+
+    found = java_version()
+    return Check("java", found is not None, found or "no java on PATH", "" if found else JAVA_HINT,
+                 "world twx (TextWorldExpress)")
+
+
+def text_worlds() -> Check:
+    from .envs.textworlds.requirements import EXTRA_HINT
+
+    return _packages("text worlds", ("textworld_express",), EXTRA_HINT, "world twx, setups twx-*")
+
+
 CHECKS: tuple[Callable[[], Check], ...] = (
     threads,
     lambda: _packages("ray", ("ray",), "pip install 'clsim[ray]'", "clsim benchmark --executor ray"),
     pretrained,
     lambda: _packages("reinforcement learning", ("stable_baselines3", "sb3_contrib"), "pip install 'clsim[rl]'",
                       "learner ppo"),
+    java,
+    text_worlds,
     thor,
 )
 

@@ -79,14 +79,14 @@ class RunConfig:
         return get_setup(self.setup, self.setup_definition)
 
     def validate(self) -> None:
-        get_family(self.world)
+        family = get_family(self.world)
+        for check in (getattr(family, "check_requirements", None), getattr(get_learner(self.learner),
+                                                                            "check_requirements", None)):
+            if callable(check):
+                check()
         agent_config(self.agent, self.policy_config, self.agent_options)  # checks the agent's name and options
-        learner = get_learner(self.learner)
-        stream_kind(learner, self.learner)
-        check = getattr(learner, "check_requirements", None)
-        if callable(check):
-            check()
-        self.get_setup().segments(get_family(self.world), self.order)
+        stream_kind(get_learner(self.learner), self.learner)
+        self.get_setup().segments(family, self.order)
         for name in ("per_segment", "eval_every", "eval_episodes", "max_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")

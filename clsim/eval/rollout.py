@@ -48,11 +48,20 @@ def _rollout_episodes(family: Any, agent: Agent, tasks: Sequence[Task], max_step
 
 def _rollout_envs(family: WorldFamily, agent: Agent, tasks: Sequence[Task], max_steps: int,
                   greedy: bool) -> list[EpisodeResult]:
+    """Through one env per task, at most the family's ``parallel_episodes`` at once (worlds whose games run in
+    their own processes set it; the others play every episode together)."""
+    size = max(1, getattr(family, "parallel_episodes", None) or len(tasks))
+    return [result for start in range(0, len(tasks), size)
+            for result in _rollout_env_batch(family, agent, tasks[start : start + size], max_steps, greedy)]
+
+
+def _rollout_env_batch(family: WorldFamily, agent: Agent, tasks: Sequence[Task], max_steps: int,
+                       greedy: bool) -> list[EpisodeResult]:
     envs, observations, infos = start_episodes(family, tasks, max_steps)
     privileged = getattr(agent, "privileged", False)
     active = list(range(len(tasks)))
     while active:
-        batch = [dict(observations[i], expert_action=infos[i]["expert_action"]) if privileged
+        batch = [dict(observations[i], expert_action=infos[i].get("expert_action")) if privileged
                  else observations[i] for i in active]
         actions = agent.act(batch, greedy=greedy)
         still = []
@@ -61,6 +70,8 @@ def _rollout_envs(family: WorldFamily, agent: Agent, tasks: Sequence[Task], max_
             if not (terminated or truncated):
                 still.append(i)
         active = still
+    for env in envs:
+        env.close()
     return [EpisodeResult(task_id=t.id, success=bool(info["success"]), goal_met=info["goal_conditions"][0],
                           goal_total=info["goal_conditions"][1], steps=info["steps"],
                           expert_steps=info["expert_length"], facts=info.get(getattr(family, "facts_key", ""), None))

@@ -5,6 +5,7 @@ Behavior-IL-recurring: Behavior-IL whose first task type returns after the last 
 recurrence), to measure forgetting per visit and how fast a type is relearned.
 Environment-IL: one segment per environment (scene type), its task types balanced.
 CVLN-instruction / CVLN-dialogue (navigation world): one segment per scene domain, all of one mode.
+TWX-behavior-IL / TWX-environment-IL (TextWorldExpress): one segment per game, or per map size.
 Behavior-IL's and Environment-IL's orders 1-5 are CL-ALFRED's five; the navigation setups' five are
 clsim's own (order 1 from homes to ever less homely buildings, the others fixed permutations). Orders 6
 and up are permutations seeded by the order number, for studies that want more than five.
@@ -40,11 +41,13 @@ class Setup:
     fixed: Filter = field(default_factory=dict)  # built-in setups: what every segment's tasks share
     definition: Mapping[str, Any] | None = None  # a setup file's content, kept in config.json for resume
     first_returns: bool = False  # every order ends with its first segment once more: a recurrence, for relearning
+    segment_unit: str | None = None  # what a segment is called where the axis's usual name does not fit ("game")
 
     @property
     def unit(self) -> str:
-        """What one segment is, for tables: 'task type', 'scene type' or 'segment'."""
-        return {"behavior": "task type", "environment": "scene type"}.get(self.axis or "", "segment")
+        """What one segment is, for tables: 'task type', 'scene type', the setup's own name for it, or 'segment'."""
+        return self.segment_unit or {"behavior": "task type", "environment": "scene type"}.get(self.axis or "",
+                                                                                                 "segment")
 
     def segments(self, family: WorldFamily, order: int) -> tuple[str, ...]:
         """Canonical order `order` (1-based), or beyond those a permutation seeded by `order`; with `first_returns`,
@@ -117,6 +120,11 @@ _DOMAIN_ORDERS = (
     ("hotel", "airport", "office", "home", "museum", "mall", "school", "hospital"),
 )
 
+# TextWorldExpress: its games in the order the suite lists them (order 1) and that order reversed (order 2); its
+# map sizes from small to large and back.
+_TWX_GAMES = ("cookingworld", "twc", "coin", "mapreader", "arithmetic", "sorting", "simonsays", "peckingorder")
+_TWX_SIZES = (("small", "large"), ("large", "small"))
+
 SETUPS: dict[str, Setup] = {
     "behavior-il": Setup("behavior-il", {world: tuple(tuple(_B[s] for s in o) for o in _BEHAVIOR_ORDERS)
                                          for world in ("household", "household-hl")}, axis="behavior"),
@@ -129,6 +137,10 @@ SETUPS: dict[str, Setup] = {
                               fixed={"behavior": frozenset(["instruction"])}),
     "cvln-dialogue": Setup("cvln-dialogue", {"navigation": _DOMAIN_ORDERS}, axis="environment",
                            fixed={"behavior": frozenset(["dialogue"])}),
+    "twx-behavior-il": Setup("twx-behavior-il", {"twx": (_TWX_GAMES, _TWX_GAMES[::-1])}, axis="behavior",
+                             segment_unit="game"),
+    "twx-environment-il": Setup("twx-environment-il", {"twx": _TWX_SIZES}, axis="environment",
+                                segment_unit="map size"),
 }
 
 

@@ -1,6 +1,7 @@
 """End to end through the CLI on a tiny stream: files, determinism, and clear errors."""
 
 import json
+import shutil
 
 import pytest
 from conftest import TINY, text, train
@@ -232,6 +233,8 @@ def test_doctor_says_what_works_and_the_command_that_fixes_what_does_not(monkeyp
     monkeypatch.setenv("CLSIM_THOR_EXECUTABLE", "/nowhere/thor-build")
     checks = {c.name: c for c in run_checks()}
     assert checks["ray"].ok and checks["reinforcement learning"].ok, "the test extra installs ray and sb3"
+    assert checks["text worlds"].ok and "textworld_express 1.1" in checks["text worlds"].found
+    assert checks["java"].ok == (shutil.which("java") is not None)
     thor = checks["AI2-THOR"]
     assert not thor.ok and ("pip install 'clsim[thor]'" in thor.fix or "CLSIM_THOR_EXECUTABLE" in thor.fix)
     result = CliRunner().invoke(app, ["doctor"])

@@ -1,0 +1,14 @@
+"""Suites' text in clsim's convention: lower case, punctuation as words of its own, sentences ending in " .",
+so the agents' tokenizers and line splitters read every world alike."""
+
+from __future__ import annotations
+
+import re
+
+_PUNCTUATION = re.compile(r"([,;:!?()\"]|\.(?!\d))")  # a decimal point stays in its number
+_SPACES = re.compile(r"\s+")
+
+
+def clsim_text(text: str) -> str:
+    """``"You see a box, that is empty."`` -> ``"you see a box , that is empty ."``."""
+    return _SPACES.sub(" ", _PUNCTUATION.sub(r" \1 ", text.lower())).strip()
