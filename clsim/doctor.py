@@ -86,7 +86,7 @@ def java() -> Check:
 def text_worlds() -> Check:
     from .envs.textworlds.requirements import EXTRA_HINT
 
-    return _packages("text worlds", ("textworld_express",), EXTRA_HINT, "world twx, setups twx-*")
+    return _packages("text worlds", ("textworld_express", "minigrid"), EXTRA_HINT, "worlds twx and babyai")
 
 
 CHECKS: tuple[Callable[[], Check], ...] = (

@@ -92,5 +92,5 @@ def test_import_clsim_alone_registers_every_world_with_gymnasium():
     code = ("import gymnasium, clsim; print(sorted(i for i in gymnasium.registry if i.startswith('clsim/'))); "
             "env = gymnasium.make('clsim/Navigation-v0'); print(type(env.unwrapped).__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
-    assert out[0] == ("['clsim/Household-v0', 'clsim/HouseholdHL-v0', 'clsim/Navigation-v0', "
+    assert out[0] == ("['clsim/BabyAI-v0', 'clsim/Household-v0', 'clsim/HouseholdHL-v0', 'clsim/Navigation-v0', "
                       "'clsim/TextWorldExpress-v0']") and out[1] == "NavigationEnv"

@@ -7,18 +7,20 @@ import gymnasium
 from .core import WORLDS, Demonstration, Episode, Step, Task, WorldFamily, family_names, get_family
 from .household import HouseholdFamily
 from .navigation import NavigationFamily
-from .textworlds import TwxFamily
+from .textworlds import BabyAIFamily, TwxFamily
 
 WORLDS.add("household", HouseholdFamily)
 WORLDS.add("household-hl", lambda: HouseholdFamily("high"))
 WORLDS.add("navigation", NavigationFamily)
 WORLDS.add("twx", TwxFamily)
+WORLDS.add("babyai", BabyAIFamily)
 _HOUSEHOLD_VECTOR = "clsim.envs.household.vector:HouseholdVectorEnv"  # what gymnasium.make_vec builds
 for _id, _entry, _vector, _kwargs in (
     ("clsim/Household-v0", "clsim.envs.household.env:HouseholdEnv", _HOUSEHOLD_VECTOR, {}),
     ("clsim/HouseholdHL-v0", "clsim.envs.household.env:HouseholdEnv", _HOUSEHOLD_VECTOR, {"action_level": "high"}),
     ("clsim/Navigation-v0", "clsim.envs.navigation.env:NavigationEnv", None, {}),
     ("clsim/TextWorldExpress-v0", "clsim.envs.textworlds.twx:TextWorldExpressEnv", None, {}),
+    ("clsim/BabyAI-v0", "clsim.envs.textworlds.babyai:BabyAIEnv", None, {}),
 ):
     if _id not in gymnasium.registry:
         gymnasium.register(_id, entry_point=_entry, vector_entry_point=_vector, kwargs=_kwargs)

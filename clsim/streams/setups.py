@@ -6,6 +6,8 @@ recurrence), to measure forgetting per visit and how fast a type is relearned.
 Environment-IL: one segment per environment (scene type), its task types balanced.
 CVLN-instruction / CVLN-dialogue (navigation world): one segment per scene domain, all of one mode.
 TWX-behavior-IL / TWX-environment-IL (TextWorldExpress): one segment per game, or per map size.
+BabyAI-behavior-IL / BabyAI-environment-IL: one segment per skill (GoTo -> Pickup -> Open -> PutNext -> Unlock ->
+Synth), or one room then several.
 Behavior-IL's and Environment-IL's orders 1-5 are CL-ALFRED's five; the navigation setups' five are
 clsim's own (order 1 from homes to ever less homely buildings, the others fixed permutations). Orders 6
 and up are permutations seeded by the order number, for studies that want more than five.
@@ -124,6 +126,9 @@ _DOMAIN_ORDERS = (
 # map sizes from small to large and back.
 _TWX_GAMES = ("cookingworld", "twc", "coin", "mapreader", "arithmetic", "sorting", "simonsays", "peckingorder")
 _TWX_SIZES = (("small", "large"), ("large", "small"))
+# BabyAI: its curriculum's skill order (order 1) and that order reversed; one room, then several, and back.
+_BABYAI_SKILLS = ("goto", "pickup", "open", "putnext", "unlock", "synth")
+_BABYAI_ROOMS = (("one-room", "multi-room"), ("multi-room", "one-room"))
 
 SETUPS: dict[str, Setup] = {
     "behavior-il": Setup("behavior-il", {world: tuple(tuple(_B[s] for s in o) for o in _BEHAVIOR_ORDERS)
@@ -141,6 +146,10 @@ SETUPS: dict[str, Setup] = {
                              segment_unit="game"),
     "twx-environment-il": Setup("twx-environment-il", {"twx": _TWX_SIZES}, axis="environment",
                                 segment_unit="map size"),
+    "babyai-behavior-il": Setup("babyai-behavior-il", {"babyai": (_BABYAI_SKILLS, _BABYAI_SKILLS[::-1])},
+                                axis="behavior", segment_unit="skill"),
+    "babyai-environment-il": Setup("babyai-environment-il", {"babyai": _BABYAI_ROOMS}, axis="environment",
+                                   segment_unit="room layout"),
 }
 
 

@@ -1,9 +1,11 @@
 """The text-game suites researchers already use, as clsim worlds: their games as behaviors, their variation
 axes as environments, their own experts and scores. Each needs its package (``pip install
-'clsim[textworlds]'``); TextWorldExpress also needs a Java runtime."""
+'clsim[textworlds]'``); TextWorldExpress also needs a Java runtime. BabyAI
+(minigrid) is a grid world: clsim renders its view as egocentric text."""
 
 from __future__ import annotations
 
+from .babyai import BabyAIEnv, BabyAIFamily
 from .twx import TextWorldExpressEnv, TwxFamily
 
-__all__ = ["TextWorldExpressEnv", "TwxFamily"]
+__all__ = ["BabyAIEnv", "BabyAIFamily", "TextWorldExpressEnv", "TwxFamily"]
