@@ -4,11 +4,13 @@ so the agents' tokenizers and line splitters read every world alike."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _PUNCTUATION = re.compile(r"([,;:!?()\"]|\.(?!\d))")  # a decimal point stays in its number
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=65_536)  # a room's description comes back at every step spent in it
 def clsim_text(text: str) -> str:
     """``"You see a box, that is empty."`` -> ``"you see a box , that is empty ."``."""
     return _SPACES.sub(" ", _PUNCTUATION.sub(r" \1 ", text.lower())).strip()

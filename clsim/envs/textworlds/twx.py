@@ -222,7 +222,8 @@ def start_game(server: Any, game: str, params: str, fold: str, game_seed: int) -
     """Generate game `game` on `server` and its gold path, the same on every machine and in every process: the
     suite's gold agent for that game, run on a fresh copy of the game with its random walk seeded by the game's
     seed. Returns the first step's infos and the path."""
-    server.load(game, params)
+    if (server.gameName, server.gameParams) != (game, params):  # loading a game's generator costs ~20 ms
+        server.load(game, params)
     jvm, generator = server._gateway.jvm, server.server.gameGenerator()
     walk, path = jvm.scala.util.Random(game_seed), None
     for _ in range(GOLD_ATTEMPTS):  # on copies of the game made before the agent's (they share objects)
