@@ -7,6 +7,7 @@ import gymnasium
 from .core import WORLDS, Demonstration, Episode, Step, Task, WorldFamily, family_names, get_family
 from .household import HouseholdFamily
 from .navigation import NavigationFamily
+from .sequence import WorldSequence
 from .textworlds import BabyAIFamily, TwxFamily
 
 WORLDS.add("household", HouseholdFamily)
@@ -14,6 +15,7 @@ WORLDS.add("household-hl", lambda: HouseholdFamily("high"))
 WORLDS.add("navigation", NavigationFamily)
 WORLDS.add("twx", TwxFamily)
 WORLDS.add("babyai", BabyAIFamily)
+WORLDS.add("household+navigation+twx", lambda: WorldSequence(("household", "navigation", "twx")))
 _HOUSEHOLD_VECTOR = "clsim.envs.household.vector:HouseholdVectorEnv"  # what gymnasium.make_vec builds
 for _id, _entry, _vector, _kwargs in (
     ("clsim/Household-v0", "clsim.envs.household.env:HouseholdEnv", _HOUSEHOLD_VECTOR, {}),

@@ -8,6 +8,7 @@ CVLN-instruction / CVLN-dialogue (navigation world): one segment per scene domai
 TWX-behavior-IL / TWX-environment-IL (TextWorldExpress): one segment per game, or per map size.
 BabyAI-behavior-IL / BabyAI-environment-IL: one segment per skill (GoTo -> Pickup -> Open -> PutNext -> Unlock ->
 Synth), or one room then several.
+World-IL: one segment per world (household -> navigation -> TextWorldExpress), all through one text agent.
 Behavior-IL's and Environment-IL's orders 1-5 are CL-ALFRED's five; the navigation setups' five are
 clsim's own (order 1 from homes to ever less homely buildings, the others fixed permutations). Orders 6
 and up are permutations seeded by the order number, for studies that want more than five.
@@ -44,6 +45,8 @@ class Setup:
     definition: Mapping[str, Any] | None = None  # a setup file's content, kept in config.json for resume
     first_returns: bool = False  # every order ends with its first segment once more: a recurrence, for relearning
     segment_unit: str | None = None  # what a segment is called where the axis's usual name does not fit ("game")
+    label_field: str | None = None  # the Task field that names a task's segment, where it is not `axis` (a world
+    # sequence's segments are worlds: its behaviors, and each task's `family`)
 
     @property
     def unit(self) -> str:
@@ -80,7 +83,7 @@ class Setup:
     def label(self, task: Task) -> str:
         """The segment a task belongs to by its own fields (not by when it arrived)."""
         if self.axis:
-            return getattr(task, self.axis)
+            return getattr(task, self.label_field or self.axis)
         for segment, wanted in self.filters.items():
             if _matches(wanted, {"behavior": task.behavior, "environment": task.environment}):
                 return segment
@@ -129,6 +132,8 @@ _TWX_SIZES = (("small", "large"), ("large", "small"))
 # BabyAI: its curriculum's skill order (order 1) and that order reversed; one room, then several, and back.
 _BABYAI_SKILLS = ("goto", "pickup", "open", "putnext", "unlock", "synth")
 _BABYAI_ROOMS = (("one-room", "multi-room"), ("multi-room", "one-room"))
+# World-incremental: one agent meets the household world, then navigation, then TextWorldExpress (order 2: back).
+WORLD_SEQUENCE = ("household", "navigation", "twx")
 
 SETUPS: dict[str, Setup] = {
     "behavior-il": Setup("behavior-il", {world: tuple(tuple(_B[s] for s in o) for o in _BEHAVIOR_ORDERS)
@@ -150,6 +155,8 @@ SETUPS: dict[str, Setup] = {
                                 axis="behavior", segment_unit="skill"),
     "babyai-environment-il": Setup("babyai-environment-il", {"babyai": _BABYAI_ROOMS}, axis="environment",
                                    segment_unit="room layout"),
+    "world-il": Setup("world-il", {"+".join(WORLD_SEQUENCE): (WORLD_SEQUENCE, WORLD_SEQUENCE[::-1])},
+                      axis="behavior", label_field="family", segment_unit="world"),
 }
 
 
