@@ -22,7 +22,9 @@ from .agents.registry import agent_spec, load_weights
 from .envs import get_family
 from .envs.core import WorldFamily
 from .eval.checkpoints import Checkpoint, load_latest, restore_rng, rng_state, save_checkpoint
+from .eval.compute import ComputeMeter
 from .eval.cost import learner_cost, peak_rss_mb, reset_peak_rss
+from .eval.logs import RunLog
 from .eval.rundir import RunDirectory
 from .learners import Learner, get_learner
 from .learners.base import trainable
@@ -117,37 +119,54 @@ def execute(spec: RunSpec, out: Path, checkpoint_every: int = 0, resume: Resume 
     run = resume.run if resume is not None else RunDirectory.create(out, {
         **spec.to_dict(), "agent_spec": agent_spec(agent, spec.agent), "segments": list(schedule.segments),
         "provenance": provenance()})
+    meter, log = ComputeMeter(spec.seed), RunLog(run.path)
     with run:  # locked until the run ends: one writer per run directory
         if resume is not None:
             _check_segments(out, resume.stored_segments, schedule.segments)
-        start, earlier = (0, 0.0) if resume is None else _restore(run, agent, learner)
+        start, earlier = (0, 0.0) if resume is None else _restore(run, agent, learner, meter)
+        log.restore(start)
         if resume is not None:
             started = time.perf_counter()
-        _feed_steps(schedule, run, start, checkpoint_every, on_step, on_eval,
-                    lambda done: _checkpoint(run, agent, learner, done, earlier + time.perf_counter() - started))
+        _feed_steps(schedule, run, start, checkpoint_every, Tracking(meter, log, learner), on_step, on_eval,
+                    lambda done: _checkpoint(run, agent, learner, meter, done, earlier + time.perf_counter() - started))
         seconds = earlier + time.perf_counter() - started
+        log.write(run.records)
         run.save_weights("final", agent.state_dict())
         summary = schedule.summarise(run.records)
-        summary["cost"] = run_cost(agent, learner, len(schedule), seconds)
+        summary["cost"] = {**run_cost(agent, learner, len(schedule), seconds), **meter.summary()}
         schedule.finish(run, summary)
         run.write_summary(summary)
         return summary
 
 
-def _feed_steps(schedule: Schedule, run: RunDirectory, start: int, checkpoint_every: int, on_step: OnStep | None,
-                on_eval: OnEval | None, checkpoint: Callable[[int], None]) -> None:
-    """Steps `start`.. to the end: feed, report, score at eval points, checkpoint (never after the last)."""
+@dataclass
+class Tracking:
+    """What the loop records besides eval records: compute (timed and counted) and the training curve."""
+
+    meter: ComputeMeter
+    log: RunLog
+    learner: Any
+
+
+def _feed_steps(schedule: Schedule, run: RunDirectory, start: int, checkpoint_every: int, tracking: Tracking,
+                on_step: OnStep | None, on_eval: OnEval | None, checkpoint: Callable[[int], None]) -> None:
+    """Steps `start`.. to the end: feed, report, score at eval points, checkpoint (never after the last); the
+    meter times and counts learning and evaluation apart, the log keeps each update's loss."""
+    meter, log = tracking.meter, tracking.log
     for position in range(start, len(schedule)):
-        fed = schedule.feed(position)
+        fed = meter.train(position, lambda: schedule.feed(position))  # noqa: B023  (called at once)
         done = position + 1
+        log.add(done, tracking.learner)
         if on_step:
             on_step(done)
         if schedule.is_eval_point(done):
-            record = schedule.record(done, fed)
+            record = meter.evaluate(lambda: schedule.record(done, fed))  # noqa: B023  (called at once)
             run.append_metrics(record)
+            log.write(run.records)
             if on_eval:
                 on_eval(record)
         if checkpoint_every and done % checkpoint_every == 0 and done < len(schedule):
+            log.write(run.records)
             checkpoint(done)
 
 
@@ -165,14 +184,16 @@ def _check_segments(out: Path, stored: list[str] | None, rebuilt: tuple[str, ...
                          "again")
 
 
-def _checkpoint(run: RunDirectory, agent: Agent, learner: Any, samples: int, elapsed: float) -> None:
+def _checkpoint(run: RunDirectory, agent: Agent, learner: Any, meter: ComputeMeter, samples: int,
+                elapsed: float) -> None:
     state = {k: v for k, v in learner.state_dict().items() if k != "agent"}  # weights go to safetensors
     save_checkpoint(run.checkpoints, Checkpoint(samples=samples, records=len(run.records), elapsed=elapsed,
-                                                weights=agent.state_dict(), learner=state, rng=rng_state()))
+                                                weights=agent.state_dict(), learner=state, rng=rng_state(),
+                                                compute=meter.state_dict()))
 
 
-def _restore(run: RunDirectory, agent: Agent, learner: Any) -> tuple[int, float]:
-    """Load the latest checkpoint into `agent` and `learner`; returns (steps done, seconds spent)."""
+def _restore(run: RunDirectory, agent: Agent, learner: Any, meter: ComputeMeter) -> tuple[int, float]:
+    """Load the latest checkpoint into `agent`, `learner` and `meter`; returns (steps done, seconds spent)."""
     checkpoint = load_latest(run.checkpoints)
     if checkpoint is None:  # stopped before the first checkpoint: start over
         run.records = []
@@ -181,5 +202,6 @@ def _restore(run: RunDirectory, agent: Agent, learner: Any) -> tuple[int, float]
     learner.load_state_dict({**checkpoint.learner, "agent": checkpoint.weights}
                             if isinstance(learner, Learner) else checkpoint.learner)
     restore_rng(checkpoint.rng)
+    meter.load_state_dict(checkpoint.compute)
     run.records = run.records[: checkpoint.records]  # evals after the checkpoint are redone
     return checkpoint.samples, checkpoint.elapsed

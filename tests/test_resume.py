@@ -50,6 +50,9 @@ def test_a_run_killed_mid_stream_resumes_to_the_uninterrupted_numbers(tmp_path):
     assert summary["metrics"] == expected["metrics"] and summary["final"] == expected["final"]
     assert metrics == expected_metrics
     assert weights == expected_weights
+    for log in ("train.csv", "eval.csv"):  # the training curve continues where the checkpoint left it
+        assert (tmp_path / "killed" / "logs" / log).read_text() == (tmp_path / "whole" / "logs" / log).read_text()
+    assert all(summary["cost"][k] == expected["cost"][k] for k in ("train_flops", "eval_flops", "eval_episodes"))
     assert sorted(p.name for p in (tmp_path / "killed" / "checkpoints").iterdir()) == [
         "final.safetensors", "latest.json", "step-14.pt", "step-14.safetensors"]
 

@@ -79,14 +79,28 @@ def visits_table(summary: dict[str, Any], key: str = "seen/sr") -> Table | None:
     return table
 
 
+def skills_table(summary: dict[str, Any], split: str = "seen") -> Table | None:
+    """Per skill (the goal conditions it tests, over the segments seen so far): its best success before the end,
+    its final one and what was forgotten; None for a world that names no skills."""
+    skills = summary.get("skills", {}).get(split)
+    if not skills:
+        return None
+    table = Table(title=f"Skills ({split} scenes, % of their goal conditions met)", title_justify="left")
+    for column in ("skill", "best before the end", "final", "forgotten"):
+        table.add_column(column, justify="left" if column == "skill" else "right")
+    for skill, s in skills.items():
+        table.add_row(skill, *(_pct(s[k]) for k in ("best", "final", "forgetting")))
+    return table
+
+
 def print_run_results(console: Console, summary: dict[str, Any], unit: str, world_scores: tuple[str, ...]) -> None:
     """A finished run's tables: final scores per segment (`unit`: task type, scene type...), the stream
     metrics, and each recurring segment's visits."""
     print_table(console, segment_table(summary, f"Final scores per {unit} (%)"))
     print_table(console, metrics_table(summary, world_scores))
-    visits = visits_table(summary)
-    if visits is not None:
-        print_table(console, visits)
+    for table in (visits_table(summary), skills_table(summary)):
+        if table is not None:
+            print_table(console, table)
 
 
 def report_table(groups: list[GroupRow]) -> Table:

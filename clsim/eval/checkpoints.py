@@ -17,7 +17,7 @@ import io
 import json
 import pickle
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ class Checkpoint:
     weights: dict[str, torch.Tensor]  # the agent's state_dict
     learner: dict[str, Any]  # the learner's state_dict without the agent's weights
     rng: dict[str, Any]  # python, numpy and torch RNG states (see rng_state)
+    compute: dict[str, Any] = field(default_factory=dict)  # the run's compute meter so far (see eval.compute)
 
 
 def rng_state() -> dict[str, Any]:
@@ -62,7 +63,8 @@ def save_checkpoint(directory: Path, checkpoint: Checkpoint) -> None:
     write_weights(directory / f"{stem}.safetensors", checkpoint.weights)
     buffer = io.BytesIO()
     torch.save({"learner": checkpoint.learner, "rng": checkpoint.rng, "records": checkpoint.records,
-                "elapsed": checkpoint.elapsed, "samples": checkpoint.samples}, buffer)
+                "elapsed": checkpoint.elapsed, "samples": checkpoint.samples, "compute": checkpoint.compute},
+               buffer)
     atomic_write_bytes(directory / f"{stem}.pt", buffer.getvalue())
     atomic_write_json(directory / POINTER, {"samples": checkpoint.samples, "stem": stem})
     for old in directory.glob("step-*"):
@@ -105,4 +107,4 @@ def load_latest(directory: Path) -> Checkpoint | None:
     if not isinstance(rest, dict) or not {"samples", "records", "elapsed", "learner", "rng"} <= set(rest):
         raise RunDirectoryError(f"{state} is not a clsim checkpoint")
     return Checkpoint(samples=rest["samples"], records=rest["records"], elapsed=rest["elapsed"],
-                      weights=tensors, learner=rest["learner"], rng=rest["rng"])
+                      weights=tensors, learner=rest["learner"], rng=rest["rng"], compute=rest.get("compute", {}))

@@ -4,8 +4,9 @@ a world adds its own scores from the facts its episodes report (navigation: SPL,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class EpisodeResult:
     steps: int  # T, actions the agent took
     expert_steps: int  # L*, the expert's path length
     facts: Mapping[str, float] | None = None  # what the world reports about the episode for its own scores
+    skills: Mapping[str, tuple[int, int]] | None = None  # per skill its goal conditions (met, total), where the
+    # world names them (household: put, pick up, toggle, heat, cool, clean, slice)
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,13 @@ class SuiteScores:
     episodes: int
     solved: str = ""  # "1" or "0" per episode, in the suite's order: which episodes flipped between eval points
     world: Mapping[str, float] = field(default_factory=dict)  # the world's own scores (navigation: spl, ne, …)
+    skills: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # per skill (met, total), summed
 
-    def as_dict(self) -> dict[str, float]:
-        record = asdict(self)
-        return {**{k: v for k, v in record.items() if k != "world"}, **self.world}
+    def as_dict(self) -> dict[str, Any]:
+        record = {k: v for k, v in asdict(self).items() if k not in ("world", "skills")}
+        if self.skills:
+            record["skills"] = {k: list(v) for k, v in sorted(self.skills.items())}
+        return {**record, **self.world}
 
 
 def score(results: Sequence[EpisodeResult],
@@ -55,4 +61,15 @@ def score(results: Sequence[EpisodeResult],
         plw_sr=plw(success), plw_gc=plw(gc_each), episodes=len(results),
         solved="".join("1" if r.success else "0" for r in results),
         world=world_scores([r.facts for r in results]) if world_scores and all(r.facts for r in results) else {},
+        skills=sum_skills(r.skills for r in results if r.skills),
     )
+
+
+def sum_skills(counts: Iterable[Mapping[str, Sequence[int]]]) -> dict[str, tuple[int, int]]:
+    """Per skill, (met, total) summed over `counts`."""
+    total: dict[str, tuple[int, int]] = {}
+    for count in counts:
+        for skill, (met, n) in count.items():
+            done, seen = total.get(skill, (0, 0))
+            total[skill] = (done + met, seen + n)
+    return total

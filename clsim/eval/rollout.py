@@ -42,7 +42,7 @@ def _rollout_episodes(family: Any, agent: Agent, tasks: Sequence[Task], max_step
             episodes[i].step(action)
         active = [i for i in active if not episodes[i].ended]
     return [EpisodeResult(task_id=t.id, success=e.success, goal_met=e.met, goal_total=e.total, steps=e.steps,
-                          expert_steps=family.expert_length(t))
+                          expert_steps=family.expert_length(t), skills=e.skills())
             for t, e in zip(tasks, episodes)]
 
 
@@ -74,5 +74,6 @@ def _rollout_env_batch(family: WorldFamily, agent: Agent, tasks: Sequence[Task],
         env.close()
     return [EpisodeResult(task_id=t.id, success=bool(info["success"]), goal_met=info["goal_conditions"][0],
                           goal_total=info["goal_conditions"][1], steps=info["steps"],
-                          expert_steps=info["expert_length"], facts=info.get(getattr(family, "facts_key", ""), None))
+                          expert_steps=info["expert_length"], facts=info.get(getattr(family, "facts_key", ""), None),
+                          skills=info.get("skills"))
             for t, info in zip(tasks, infos)]

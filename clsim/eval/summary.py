@@ -16,7 +16,7 @@ SPLITS = ("seen", "unseen")
 SCORES = ("sr", "gc", "plw_sr", "plw_gc")  # every world's; navigation worlds add spl, ne, osr, ndtw, sdtw, gp, asks
 
 
-NOT_SCORES = ("episodes", "solved")  # what an eval record holds per suite besides its scores
+NOT_SCORES = ("episodes", "solved", "skills")  # what an eval record holds per suite besides its scores
 
 
 def score_keys(scores: dict[str, dict[str, Any]]) -> list[str]:
@@ -68,7 +68,34 @@ def summarise(records: list[dict[str, Any]], visits: Sequence[Visit], points: li
                 for entry, scores in zip(summary["visits"], per_visit):
                     entry[f"{split}/{key}"] = scores
                 summary["metrics"][f"{split}/{key}"].update(recurrence_metrics(per_visit, visits))
+    skills = {split: skill_forgetting(records, split) for split in SPLITS}
+    if any(skills.values()):
+        summary["skills"] = skills
     return summary
+
+
+def skill_forgetting(records: list[dict[str, Any]], split: str) -> dict[str, dict[str, Any]]:
+    """Per skill, its success over the stream: the share of its goal conditions met in the eval episodes of the
+    segments seen by each eval point (``curve``, None where no seen episode needed it), the ``final`` one, the
+    ``best`` before the end, and ``forgetting`` = best - final: "forgot cooling, kept putting"."""
+    curves: dict[str, list[float | None]] = {}
+    for i, record in enumerate(records):
+        counts: dict[str, list[int]] = {}
+        for suites in record["scores"].values():
+            for skill, (met, total) in suites.get(split, {}).get("skills", {}).items():
+                counts.setdefault(skill, [0, 0])
+                counts[skill][0] += met
+                counts[skill][1] += total
+        for skill, (met, total) in counts.items():
+            curves.setdefault(skill, [None] * len(records))[i] = met / total
+    out = {}
+    for skill, curve in sorted(curves.items()):
+        earlier = [v for v in curve[:-1] if v is not None]
+        final = curve[-1]
+        best = max(earlier) if earlier else None
+        out[skill] = {"curve": curve, "final": final, "best": best,
+                      "forgetting": None if best is None or final is None else best - final}
+    return out
 
 
 def _mean(values: Sequence[float]) -> float:

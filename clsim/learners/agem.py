@@ -30,10 +30,10 @@ class AGEM(Learner):
     def loss(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> torch.Tensor:
         return imitation_loss(stream.logits, stream.targets)
 
-    def step(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> None:
+    def step(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> float:
         params = [p for p in self.agent.parameters() if p.requires_grad]
-        grads = torch.autograd.grad(self.loss(stream, replay, items), params, retain_graph=replay is not None,
-                                    allow_unused=True)
+        loss = self.loss(stream, replay, items)
+        grads = torch.autograd.grad(loss, params, retain_graph=replay is not None, allow_unused=True)
         gradient = _flat(grads, params)
         if replay is not None:
             reference = _flat(torch.autograd.grad(imitation_loss(replay.logits, replay.targets), params,
@@ -45,6 +45,7 @@ class AGEM(Learner):
             p.grad = gradient[offset : offset + p.numel()].view_as(p).clone()
             offset += p.numel()
         self.clip_and_step()
+        return float(loss.detach())
 
 
 def _flat(grads: tuple[torch.Tensor | None, ...], params: list[torch.nn.Parameter]) -> torch.Tensor:

@@ -165,6 +165,7 @@ class Learner:
         self.budget = 0.0
         self.samples_seen = 0
         self.updates = 0
+        self.loss_curve: list[tuple[int, float]] = []  # (update, loss) since the run loop last took them
 
     # ----- public API ----------------------------------------------------------------------
     def observe(self, episodes: Sequence[Episode]) -> None:
@@ -208,12 +209,18 @@ class Learner:
         """Memory items to replay in the next update: uniform here (MIR and PerpR choose)."""
         return self.memory.sample(count)
 
-    def step(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> None:
-        """One optimiser step on ``loss`` (A-GEM and EWC++ shape the gradient here)."""
+    def step(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> float:
+        """One optimiser step on ``loss`` (A-GEM and EWC++ shape the gradient here); returns the loss."""
         loss = self.loss(stream, replay, items)
         self.optimizer.zero_grad()
         loss.backward()
         self.clip_and_step()
+        return float(loss.detach())
+
+    def take_losses(self) -> list[tuple[int, float]]:
+        """The (update, loss) pairs since the last call: the run's training curve, one point per update."""
+        losses, self.loss_curve = self.loss_curve, []
+        return losses
 
     def after_update(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> None:
         """Hook run after each optimiser step (CAMA refreshes stored logits here)."""
@@ -265,8 +272,9 @@ class Learner:
         for _ in range(updates):
             items = self.retrieve(self.config.batch_size - len(self.pending)) if self.uses_memory else []
             stream, replay = self.forward_split(self.pending, items)
-            self.step(stream, replay, items)
+            loss = self.step(stream, replay, items)
             self.updates += 1
+            self.loss_curve.append((self.updates, loss))
             self.after_update(stream, replay, items)
         if self.uses_memory:
             self.remember(stream)

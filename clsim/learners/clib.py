@@ -161,8 +161,9 @@ class CLIB(Learner):
         """One update on the memory slots `slots`, then the importance credit of the whole memory's loss change."""
         items = [self.memory.items[i] for i in slots]
         batch = self.forward([item.episode for item in items])
-        self.step(batch, None, items)
+        loss = self.step(batch, None, items)
         self.updates += 1
+        self.loss_curve.append((self.updates, loss))
         self.trained += slots
         self.measure()
 

@@ -48,9 +48,10 @@ class EWCPlusPlus(ExperienceReplay):
         self.anchor_fisher: dict[str, torch.Tensor] = {}
         self.snapshot_at = 0
 
-    def step(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> None:
+    def step(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> float:
         self.optimizer.zero_grad()
-        self.loss(stream, replay, items).backward()
+        loss = self.loss(stream, replay, items)
+        loss.backward()
         decay, strength = self.config.ewc_decay, self.config.ewc_lambda
         with torch.no_grad():
             for name, p in self.agent.named_parameters():
@@ -64,6 +65,7 @@ class EWCPlusPlus(ExperienceReplay):
                 if name in self.anchor:
                     p.grad.add_(2.0 * strength * self.anchor_fisher[name] * (p - self.anchor[name]))
         self.clip_and_step()
+        return float(loss.detach())
 
     def after_update(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> None:
         if self.samples_seen - self.snapshot_at >= self.config.snapshot_period:

@@ -51,8 +51,9 @@ class Joint(Learner):
             order = self.rng.sample(self.episodes, len(self.episodes))
             for start in range(0, len(order), size):
                 stream, _ = self.forward_split(order[start : start + size], [])
-                self.step(stream, None, [])
+                loss = self.step(stream, None, [])
                 self.updates += 1
+                self.loss_curve.append((self.updates, loss))
         self.trained_on = len(self.episodes)
 
     def loss(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> torch.Tensor:

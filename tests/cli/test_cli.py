@@ -1,5 +1,6 @@
 """End to end through the CLI on a tiny stream: files, determinism, and clear errors."""
 
+import csv
 import json
 import shutil
 
@@ -20,9 +21,20 @@ def test_train_writes_a_complete_run_directory_and_is_deterministic(tmp_path):
     summary = json.loads((run / "summary.json").read_text())
     assert summary["segments"] == ["bedroom", "bathroom", "living_room", "kitchen"]
     cost = summary["cost"]
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert cost["memory_episodes"] == 4 and cost["memory_bytes"] > 0 and cost["peak_rss_mb"] > 0
     assert cost["trainable_parameters"] > 0 and cost["samples_per_second"] > 0
-    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert 0 < cost["train_seconds"] + cost["eval_seconds"] <= cost["wall_seconds"]
+    assert cost["eval_flops"] > 0 and cost["eval_episodes"] == sum(  # the first eval point is always counted
+        s["episodes"] for r in records for g in ("scores", "upcoming") for v in r[g].values() for s in v.values())
+    assert "train_flops" in cost and "flop_counter" in cost["flops_method"]  # 8 steps: maybe none sampled
+    curve = list(csv.DictReader((run / "logs" / "train.csv").open()))
+    assert [int(r["update"]) for r in curve] == list(range(1, cost["updates"] + 1))
+    assert all(float(r["loss"]) > 0 for r in curve) and int(curve[-1]["samples"]) == 8
+    evals = list(csv.DictReader((run / "logs" / "eval.csv").open()))
+    assert [(int(r["samples"]), r["segment"], float(r["value"])) for r in evals if r["score"] == "sr"
+            and r["split"] == "seen"] == [(p["samples"], s, p[g][s]["seen"]["sr"]) for p in records
+                                          for g in ("scores", "upcoming") for s in sorted(p[g])]  # upcoming: FWT
     assert [r["samples"] for r in records] == summary["samples"] == [2, 3, 4, 6, 8]
     assert list(records[0]["scores"]) == ["bedroom"] and len(records[-1]["scores"]) == 4
     upcoming = {r["samples"]: list(r["upcoming"]) for r in records}

@@ -83,3 +83,11 @@ def test_setups_follow_babyais_curriculum_and_room_counts(babyai):
     assert get_setup("babyai-behavior-il").segments(babyai, 1) == ("goto", "pickup", "open", "putnext", "unlock",
                                                                     "synth")
     assert get_setup("babyai-environment-il").segments(babyai, 1) == ("one-room", "multi-room")
+
+
+def test_levels_the_bot_cannot_solve_are_skipped_not_streamed(babyai):
+    from clsim.envs.textworlds.babyai import make_task
+
+    assert make_task("synth", "multi-room", "train", 112177) is None  # the bot loses its way in this layout
+    tasks = babyai.make_tasks("synth", "multi-room", "train", 40, seed=0)
+    assert len({t.id for t in tasks}) == 40 and all(t.goal["expert_length"] > 0 for t in tasks)

@@ -20,13 +20,16 @@ def kitchen_tasks(count: int = 2) -> list:
 
 
 def row(batched: dict, i: int) -> dict:
-    """Env i's entries of a batched info dict (keys it has, by the ``_key`` masks)."""
-    return {k: (v[i].tolist() if isinstance(v[i], np.ndarray) else v[i]) for k, v in batched.items()
+    """Env i's entries of a batched info dict (keys it has, by the ``_key`` masks; nested dicts, such as an ended
+    episode's skills, batched the same way)."""
+    return {k: row(v, i) if isinstance(v, dict) else (v[i].tolist() if isinstance(v[i], np.ndarray) else v[i])
+            for k, v in batched.items()
             if not k.startswith("_") and k not in ("final_obs", "final_info") and batched[f"_{k}"][i]}
 
 
 def single(info: dict) -> dict:
-    return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in info.items()}
+    return {k: single(v) if isinstance(v, dict) else (v.tolist() if isinstance(v, np.ndarray) else v)
+            for k, v in info.items()}
 
 
 def test_make_vec_builds_the_household_vector_env_and_it_steps_as_householdenv_does():

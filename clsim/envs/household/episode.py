@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core import Task, normalise_action
 from .expert import next_action
-from .goals import goal_conditions
+from .goals import goal_conditions, named_goal_conditions, skill_counts
 from .highlevel import HIGH_STOP, execute, high_level_actions, high_level_expert
 from .tasks import PlannedTask, build_world, run_expert
 from .world import STOP, World
@@ -76,6 +76,10 @@ class HouseholdEpisode:
         self.terminated, self.truncated = terminated, truncated
         return reward, terminated, truncated
 
+    def skills(self) -> dict[str, tuple[int, int]]:
+        """Per skill its goal conditions (met, total) now: what the episode achieved of each skill it needed."""
+        return skill_counts(named_goal_conditions(self.world, self.task.behavior, self.task.goal))
+
     def observation(self) -> dict[str, Any]:
         """What the agent perceives now, as text (the part of a step worth skipping when nobody reads it)."""
         text = self.world.render()
@@ -117,6 +121,8 @@ class HouseholdEpisode:
         }
         if expert_advice and not self.ended:
             info["expert_action"] = self.expert_action()
+        if self.ended:
+            info["skills"] = self.skills()
         return info
 
     def _offer(self) -> None:
