@@ -91,3 +91,13 @@ def test_levels_the_bot_cannot_solve_are_skipped_not_streamed(babyai):
     assert make_task("synth", "multi-room", "train", 112177) is None  # the bot loses its way in this layout
     tasks = babyai.make_tasks("synth", "multi-room", "train", 40, seed=0)
     assert len({t.id for t in tasks}) == 40 and all(t.goal["expert_length"] > 0 for t in tasks)
+
+
+def test_the_evaluators_episodes_play_as_the_env_does_without_the_bot(babyai):
+    from clsim.agents import RandomAgent
+    from clsim.eval.rollout import _rollout_envs, rollout
+
+    tasks = babyai.make_tasks("goto", "multi-room", "seen", 4, seed=2) + babyai.make_tasks("open", "one-room",
+                                                                                            "seen", 4, seed=2)
+    assert rollout(babyai, RandomAgent(1), tasks, max_steps=20) == _rollout_envs(babyai, RandomAgent(1), tasks, 20,
+                                                                                  greedy=True)

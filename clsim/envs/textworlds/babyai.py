@@ -120,9 +120,9 @@ class BabyAIEnv(gym.Env):
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
-    def __init__(self, max_steps: int = 60, render_mode: str | None = None) -> None:
+    def __init__(self, max_steps: int = 60, render_mode: str | None = None, expert_advice: bool = True) -> None:
         check_render_mode(render_mode)
-        self.max_steps, self.render_mode = max_steps, render_mode
+        self.max_steps, self.render_mode, self.expert_advice = max_steps, render_mode, expert_advice
         self.observation_space, self.action_space = text_spaces(CHARSET, 4096, len(ACTIONS))
         self.task: Task | None = None
         self._levels: dict[str, Any] = {}
@@ -167,9 +167,10 @@ class BabyAIEnv(gym.Env):
         return ACTIONS
 
     def _start_bot(self) -> None:
+        """The bot, which replans at every step (a breadth-first search): only where its advice is wanted."""
         from minigrid.utils.baby_ai_bot import BabyAIBot
 
-        self.bot, self.advice = BabyAIBot(self.level), None
+        self.bot, self.advice = (BabyAIBot(self.level) if self.expert_advice else None), None
         self._advise(None)
 
     def _advise(self, taken: int | None) -> None:
@@ -204,6 +205,39 @@ class BabyAIEnv(gym.Env):
         while (task := make_task(skill, size, "train", int(rng.integers(SEED_RANGE)))) is None:
             pass  # a level the bot cannot solve: draw another
         return task
+
+
+class BabyAIEpisode:
+    """One task played in a :class:`BabyAIEnv` without expert advice, as the evaluator's episodes are."""
+
+    def __init__(self, task: Task, max_steps: int) -> None:
+        self.env = BabyAIEnv(max_steps=max_steps, expert_advice=False)
+        self._observation, _ = self.env.reset(options={"task": task})
+        self.ended = False
+
+    def observation(self) -> dict[str, Any]:
+        return self._observation
+
+    def step(self, action: int | str) -> None:
+        self._observation, _, terminated, truncated, _ = self.env.step(action)
+        self.ended = terminated or truncated
+
+    @property
+    def success(self) -> bool:
+        return self.env.success
+
+    @property
+    def met(self) -> int:
+        return int(self.env.success)
+
+    total = 1
+
+    @property
+    def steps(self) -> int:
+        return self.env.steps
+
+    def skills(self) -> None:
+        return None
 
 
 def make_task(skill: str, size: str, split: str, level_seed: int) -> Task | None:
@@ -283,6 +317,15 @@ class BabyAIFamily:
 
     def make_env(self, **kwargs: Any) -> BabyAIEnv:
         return BabyAIEnv(**kwargs)
+
+    def episodes(self, tasks: list[Task], max_steps: int) -> list[BabyAIEpisode]:
+        """The evaluator's path: the tasks as episodes without the bot's advice (its replanning at every step
+        costs more than the agent)."""
+        return [BabyAIEpisode(task, max_steps) for task in tasks]
+
+    @staticmethod
+    def expert_length(task: Task) -> int:
+        return int(task.goal["expert_length"])
 
     def vocabulary(self) -> list[str]:
         """Every word the renderer, the missions and the candidates use."""
