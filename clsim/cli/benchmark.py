@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..benchmark import Job, JobResult, make_executor, parse_numbers, plan
@@ -139,7 +140,7 @@ def _exit_if_failed(results: list[JobResult]) -> None:
     failed = [r for r in results if r.status == "failed"]
     if failed:
         for result in failed:
-            errors.print(f"[bold red]failed:[/] {result.job.out}\n{result.error}")
+            errors.print(f"[bold red]failed:[/] {escape(str(result.job.out))}\n{escape(result.error or '')}")
         errors.print(f"{len(failed)} of {len(results)} runs failed; run the same command again to retry them "
                      "(finished runs are kept)")
         raise typer.Exit(code=1)

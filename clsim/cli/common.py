@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..agents.registry import agent_config_class, agent_names
 from ..envs import family_names
@@ -23,7 +24,8 @@ errors = Console(stderr=True)
 
 
 def fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}")
+    """Print `message` as it is written (a fix such as ``pip install 'clsim[textworlds]'`` is no markup) and exit."""
+    errors.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code=2)
 
 

@@ -254,3 +254,8 @@ def test_doctor_says_what_works_and_the_command_that_fixes_what_does_not(monkeyp
     shown = text(result)
     assert all(name in shown for name in checks) and thor.fix.split()[0] in shown
     assert "clsim[thor]" in shown or "CLSIM_THOR_EXECUTABLE" in shown, "fixes are shown as written, not as markup"
+
+
+def test_errors_are_printed_as_written_not_read_as_markup(tmp_path):
+    result = CliRunner().invoke(app, ["train", "--setup", str(tmp_path / "mine[v2].yaml")])
+    assert result.exit_code == 2 and "mine[v2].yaml" in text(result)
