@@ -144,33 +144,42 @@ def textworld_express_stepper() -> Stepper:
     return step
 
 
-def textworld_express_same_games_stepper() -> Stepper:
-    """The raw package on the games the adapter plays: random valid actions, a new game of the pool per episode."""
-    from textworld_express import TextWorldExpressEnv
+def textworld_express_same_games_stepper(gold: bool) -> Callable[[], Stepper]:
+    """The raw package on the games the adapter plays: random valid actions, a new game of the pool per episode;
+    with `gold`, each reset generates the suite's gold path, as the adapter's expert needs."""
+    def make() -> Stepper:
+        from textworld_express import TextWorldExpressEnv
 
-    from clsim.envs.textworlds.twx import SIZES
+        from clsim.envs.textworlds.twx import SIZES
 
-    seeds = [t.goal["seed"] for t in twx_tasks()]
-    env = TextWorldExpressEnv(envStepLimit=ADAPTED_EPISODE - 1)
-    env.load(ADAPTED_GAME[0], SIZES[ADAPTED_GAME[1]][ADAPTED_GAME[0]])
-    _, infos = env.reset(seed=seeds[0], gameFold="train", generateGoldPath=False)
-    state = {"valid": infos["validActions"], "episodes": 0}
+        seeds = [t.goal["seed"] for t in twx_tasks()]
+        env = TextWorldExpressEnv(envStepLimit=ADAPTED_EPISODE - 1)
+        env.load(ADAPTED_GAME[0], SIZES[ADAPTED_GAME[1]][ADAPTED_GAME[0]])
+        _, infos = env.reset(seed=seeds[0], gameFold="train", generateGoldPath=gold)
+        state = {"valid": infos["validActions"], "episodes": 0}
 
-    def step(rng: random.Random) -> int:
-        _, _, done, infos = env.step(rng.choice(state["valid"]))
-        if done:
-            state["episodes"] += 1
-            _, infos = env.reset(seed=seeds[state["episodes"] % len(seeds)], gameFold="train", generateGoldPath=False)
-        state["valid"] = infos["validActions"]
-        return 1
-    return step
+        def step(rng: random.Random) -> int:
+            _, _, done, infos = env.step(rng.choice(state["valid"]))
+            if done:
+                state["episodes"] += 1
+                _, infos = env.reset(seed=seeds[state["episodes"] % len(seeds)], gameFold="train",
+                                     generateGoldPath=gold)
+            state["valid"] = infos["validActions"]
+            return 1
+        return step
+    return make
 
 
-def twx_adapter_stepper() -> Stepper:
-    """clsim's adapter on the same games: clsim's text, sorted candidates, the seeded gold path at every reset."""
+def twx_adapter_stepper(expert_advice: bool) -> Callable[[], Stepper]:
+    """clsim's adapter on the same games: clsim's text, sorted candidates and, with `expert_advice`, the seeded
+    gold path at every reset."""
+    return lambda: _twx_adapter(expert_advice)
+
+
+def _twx_adapter(expert_advice: bool) -> Stepper:
     from clsim.envs.textworlds.twx import TextWorldExpressEnv
 
-    tasks, env = twx_tasks(), TextWorldExpressEnv(max_steps=ADAPTED_EPISODE)
+    tasks, env = twx_tasks(), TextWorldExpressEnv(max_steps=ADAPTED_EPISODE, expert_advice=expert_advice)
     state = {"obs": env.reset(options={"task": tasks[0]})[0], "episodes": 0}
 
     def step(rng: random.Random) -> int:
@@ -200,8 +209,10 @@ def main() -> None:
         "household gym.make_vec, 16 envs": household_vector_stepper(16),
         "navigation (clsim/Navigation-v0)": gymnasium_stepper("clsim/Navigation-v0", True),
         "TextWorldExpress (cookingworld)": textworld_express_stepper,
-        "TextWorldExpress (the adapter's games)": textworld_express_same_games_stepper,
-        "twx adapter (clsim/TextWorldExpress-v0, cookingworld)": twx_adapter_stepper,
+        "TextWorldExpress (the adapter's games)": textworld_express_same_games_stepper(gold=False),
+        "twx adapter, expert_advice=False": twx_adapter_stepper(expert_advice=False),
+        "TextWorldExpress (the adapter's games), gold paths": textworld_express_same_games_stepper(gold=True),
+        "twx adapter (clsim/TextWorldExpress-v0, cookingworld)": twx_adapter_stepper(expert_advice=True),
         "BabyAI (BabyAI-GoToLocal-v0)": gymnasium_stepper("BabyAI-GoToLocal-v0", False),
     }
     results: dict[str, float | str] = {}
@@ -216,10 +227,12 @@ def main() -> None:
     if isinstance(twx, float):
         for name in [n for n in worlds if n.startswith("household")]:
             results[f"ratio {name} / TextWorldExpress"] = results[name] / twx
-    raw, adapter = (results["TextWorldExpress (the adapter's games)"],
-                    results["twx adapter (clsim/TextWorldExpress-v0, cookingworld)"])
-    if isinstance(raw, float) and isinstance(adapter, float):
-        results["twx adapter overhead: time per step, adapter / raw package"] = raw / adapter
+    for raw, adapter, label in (
+            ("TextWorldExpress (the adapter's games)", "twx adapter, expert_advice=False", "without expert"),
+            ("TextWorldExpress (the adapter's games), gold paths", "twx adapter (clsim/TextWorldExpress-v0, cookingworld)",
+             "with gold paths")):
+        if isinstance(results[raw], float) and isinstance(results[adapter], float):
+            results[f"twx adapter overhead {label}: time per step, adapter / raw"] = results[raw] / results[adapter]
     if isinstance(babyai, float):
         results["ratio navigation / BabyAI"] = results["navigation (clsim/Navigation-v0)"] / babyai
         results["ratio household / BabyAI"] = results[household] / babyai

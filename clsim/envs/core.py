@@ -165,6 +165,49 @@ def replay_expert(env: Any, task: Task) -> Demonstration:
     return Demonstration(task, tuple(steps))
 
 
+class EnvEpisode:
+    """One task played in an env built without expert advice: the evaluator's episodes path (``family.episodes``)
+    for worlds whose expert costs more than the agent (BabyAI's bot replans at every step, TextWorldExpress's gold
+    agent plays each game through). Scores come from the env's own info, so they are the env's."""
+
+    def __init__(self, env: Any, task: Task, facts_key: str = "") -> None:
+        self.env, self.facts_key = env, facts_key
+        self._observation, self.info = env.reset(options={"task": task})
+        self.ended = False
+
+    def observation(self) -> dict[str, Any]:
+        return self._observation
+
+    def step(self, action: Any) -> None:
+        self._observation, _, terminated, truncated, self.info = self.env.step(action)
+        self.ended = terminated or truncated
+        if self.ended:
+            self.env.close()
+
+    @property
+    def success(self) -> bool:
+        return bool(self.info["success"])
+
+    @property
+    def met(self) -> int:
+        return self.info["goal_conditions"][0]
+
+    @property
+    def total(self) -> int:
+        return self.info["goal_conditions"][1]
+
+    @property
+    def steps(self) -> int:
+        return self.info["steps"]
+
+    @property
+    def facts(self) -> Any:
+        return self.info.get(self.facts_key)
+
+    def skills(self) -> Any:
+        return self.info.get("skills")
+
+
 class WorldFamily(Protocol):
     """What a world must provide for streams, agents and the evaluator."""
 

@@ -22,14 +22,16 @@ def rollout(family: WorldFamily, agent: Agent, tasks: Sequence[Task], max_steps:
             greedy: bool = True) -> list[EpisodeResult]:
     """Run `agent` on every task until each episode ends; one agent call per time step.
 
-    A world that offers ``episodes(tasks, max_steps)`` (the household world) is played through it, all
-    episodes stepped together without Gymnasium's per-step info and expert advice; others through one
-    env per task. Both give the same results (a test checks it).
+    A world that offers ``episodes(tasks, max_steps)`` (household, BabyAI, TextWorldExpress) is played through
+    it, all episodes stepped together without Gymnasium's per-step info and expert advice; others through one
+    env per task. Both give the same results (tests check it). A world whose games run in processes of their
+    own caps the episodes played at once (``parallel_episodes``); the others play every episode together.
     """
     privileged = getattr(agent, "privileged", False)
-    if callable(getattr(family, "episodes", None)) and not privileged:
-        return _rollout_episodes(family, agent, tasks, max_steps, greedy)
-    return _rollout_envs(family, agent, tasks, max_steps, greedy)
+    play = _rollout_episodes if callable(getattr(family, "episodes", None)) and not privileged else _rollout_envs
+    size = max(1, getattr(family, "parallel_episodes", None) or len(tasks))
+    return [result for start in range(0, len(tasks), size)
+            for result in play(family, agent, tasks[start : start + size], max_steps, greedy)]
 
 
 def _rollout_episodes(family: Any, agent: Agent, tasks: Sequence[Task], max_steps: int,
@@ -42,21 +44,12 @@ def _rollout_episodes(family: Any, agent: Agent, tasks: Sequence[Task], max_step
             episodes[i].step(action)
         active = [i for i in active if not episodes[i].ended]
     return [EpisodeResult(task_id=t.id, success=e.success, goal_met=e.met, goal_total=e.total, steps=e.steps,
-                          expert_steps=family.expert_length(t), skills=e.skills())
+                          expert_steps=family.expert_length(t), skills=e.skills(), facts=getattr(e, "facts", None))
             for t, e in zip(tasks, episodes)]
 
 
 def _rollout_envs(family: WorldFamily, agent: Agent, tasks: Sequence[Task], max_steps: int,
                   greedy: bool) -> list[EpisodeResult]:
-    """Through one env per task, at most the family's ``parallel_episodes`` at once (worlds whose games run in
-    their own processes set it; the others play every episode together)."""
-    size = max(1, getattr(family, "parallel_episodes", None) or len(tasks))
-    return [result for start in range(0, len(tasks), size)
-            for result in _rollout_env_batch(family, agent, tasks[start : start + size], max_steps, greedy)]
-
-
-def _rollout_env_batch(family: WorldFamily, agent: Agent, tasks: Sequence[Task], max_steps: int,
-                       greedy: bool) -> list[EpisodeResult]:
     envs, observations, infos = start_episodes(family, tasks, max_steps)
     privileged = getattr(agent, "privileged", False)
     active = list(range(len(tasks)))

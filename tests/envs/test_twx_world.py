@@ -135,3 +135,13 @@ def test_a_missing_java_runtime_names_the_fix(monkeypatch):
         requirements.require("twx", "textworld_express", "textworld-express", java=True)
     with pytest.raises(requirements.MissingRequirement, match=r"pip install 'clsim\[textworlds\]'"):
         requirements.require("twx", "no_such_module_here", "textworld-express", java=False)
+
+
+def test_the_evaluators_episodes_play_as_the_env_does_without_the_gold_agent(twx):
+    from clsim.agents import RandomAgent
+    from clsim.eval.rollout import _rollout_envs, rollout
+
+    tasks = twx.make_tasks("coin", "large", "seen", 3, seed=4) + twx.make_tasks("sorting", "small", "unseen", 3, 4)
+    fast = rollout(twx, RandomAgent(2), tasks, max_steps=15)
+    assert fast == _rollout_envs(twx, RandomAgent(2), tasks, 15, greedy=True)
+    assert all(r.facts is not None and 0.0 <= r.facts["score"] <= 1.0 for r in fast)

@@ -19,7 +19,16 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from ..core import Demonstration, Task, check_cell, check_render_mode, normalise_action, render_ansi, text_spaces
+from ..core import (
+    Demonstration,
+    EnvEpisode,
+    Task,
+    check_cell,
+    check_render_mode,
+    normalise_action,
+    render_ansi,
+    text_spaces,
+)
 from .requirements import require
 
 SKILLS = ("goto", "pickup", "open", "putnext", "unlock", "synth")  # BabyAI's curriculum order
@@ -207,39 +216,6 @@ class BabyAIEnv(gym.Env):
         return task
 
 
-class BabyAIEpisode:
-    """One task played in a :class:`BabyAIEnv` without expert advice, as the evaluator's episodes are."""
-
-    def __init__(self, task: Task, max_steps: int) -> None:
-        self.env = BabyAIEnv(max_steps=max_steps, expert_advice=False)
-        self._observation, _ = self.env.reset(options={"task": task})
-        self.ended = False
-
-    def observation(self) -> dict[str, Any]:
-        return self._observation
-
-    def step(self, action: int | str) -> None:
-        self._observation, _, terminated, truncated, _ = self.env.step(action)
-        self.ended = terminated or truncated
-
-    @property
-    def success(self) -> bool:
-        return self.env.success
-
-    @property
-    def met(self) -> int:
-        return int(self.env.success)
-
-    total = 1
-
-    @property
-    def steps(self) -> int:
-        return self.env.steps
-
-    def skills(self) -> None:
-        return None
-
-
 def make_task(skill: str, size: str, split: str, level_seed: int) -> Task | None:
     """The task of `skill`'s `size` level from seed `level_seed` of `split`'s range: generated once and solved by
     the bot, which gives its mission and the expert's length; None where the bot does not solve it (a few levels
@@ -318,10 +294,10 @@ class BabyAIFamily:
     def make_env(self, **kwargs: Any) -> BabyAIEnv:
         return BabyAIEnv(**kwargs)
 
-    def episodes(self, tasks: list[Task], max_steps: int) -> list[BabyAIEpisode]:
+    def episodes(self, tasks: list[Task], max_steps: int) -> list[EnvEpisode]:
         """The evaluator's path: the tasks as episodes without the bot's advice (its replanning at every step
         costs more than the agent)."""
-        return [BabyAIEpisode(task, max_steps) for task in tasks]
+        return [EnvEpisode(BabyAIEnv(max_steps=max_steps, expert_advice=False), task) for task in tasks]
 
     @staticmethod
     def expert_length(task: Task) -> int:

@@ -21,7 +21,16 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from ..core import Demonstration, Task, check_cell, check_render_mode, normalise_action, render_ansi, text_spaces
+from ..core import (
+    Demonstration,
+    EnvEpisode,
+    Task,
+    check_cell,
+    check_render_mode,
+    normalise_action,
+    render_ansi,
+    text_spaces,
+)
 from .requirements import require
 from .text import clsim_text
 
@@ -112,9 +121,9 @@ class TextWorldExpressEnv(gym.Env):
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
-    def __init__(self, max_steps: int = 60, render_mode: str | None = None) -> None:
+    def __init__(self, max_steps: int = 60, render_mode: str | None = None, expert_advice: bool = True) -> None:
         check_render_mode(render_mode)
-        self.max_steps, self.render_mode = max_steps, render_mode
+        self.max_steps, self.render_mode, self.expert_advice = max_steps, render_mode, expert_advice
         self.observation_space, self.action_space = text_spaces(CHARSET, 8192, MAX_CANDIDATES)
         self.task: Task | None = None
         self._server: Any = None
@@ -127,7 +136,7 @@ class TextWorldExpressEnv(gym.Env):
             self._server = SERVERS.take()
         self.task = task
         infos, self.gold = start_game(self._server, task.behavior, task.goal["params"], task.goal["fold"],
-                                      int(task.goal["seed"]))
+                                      int(task.goal["seed"]), gold=self.expert_advice)
         self.on_path, self.done_gold, self.steps, self.score_raw = True, 0, 0, 0
         self.won = self.lost = False
         self.note = ""
@@ -218,12 +227,15 @@ class TextWorldExpressEnv(gym.Env):
         return make_task(game, sizes[rng.integers(len(sizes))], "train", int(rng.integers(*FOLDS["train"][1:])))
 
 
-def start_game(server: Any, game: str, params: str, fold: str, game_seed: int) -> tuple[dict[str, Any], list[str]]:
-    """Generate game `game` on `server` and its gold path, the same on every machine and in every process: the
-    suite's gold agent for that game, run on a fresh copy of the game with its random walk seeded by the game's
-    seed. Returns the first step's infos and the path."""
+def start_game(server: Any, game: str, params: str, fold: str, game_seed: int,
+               gold: bool = True) -> tuple[dict[str, Any], list[str]]:
+    """Generate game `game` on `server` and (with `gold`) its gold path, the same on every machine and in every
+    process: the suite's gold agent for that game, run on a fresh copy of the game with its random walk seeded by
+    the game's seed. Returns the first step's infos and the path ([] without `gold`)."""
     if (server.gameName, server.gameParams) != (game, params):  # loading a game's generator costs ~20 ms
         server.load(game, params)
+    if not gold:
+        return server.reset(seed=game_seed, gameFold=fold, generateGoldPath=False)[1], []
     jvm, generator = server._gateway.jvm, server.server.gameGenerator()
     walk, path = jvm.scala.util.Random(game_seed), None
     for _ in range(GOLD_ATTEMPTS):  # on copies of the game made before the agent's (they share objects)
@@ -328,6 +340,16 @@ class TwxFamily:
 
     def make_env(self, **kwargs: Any) -> TextWorldExpressEnv:
         return TextWorldExpressEnv(**kwargs)
+
+    def episodes(self, tasks: list[Task], max_steps: int) -> list[EnvEpisode]:
+        """The evaluator's path: the tasks as episodes without the gold agent (it plays each game through at
+        every reset). The rollout plays at most `parallel_episodes` of them at once (a Java process each)."""
+        return [EnvEpisode(TextWorldExpressEnv(max_steps=max_steps, expert_advice=False), task, self.facts_key)
+                for task in tasks]
+
+    @staticmethod
+    def expert_length(task: Task) -> int:
+        return int(task.goal["expert_length"])
 
     @cached_property
     def _vocabulary(self) -> list[str]:
