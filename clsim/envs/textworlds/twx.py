@@ -5,7 +5,7 @@ Splits: clsim's ``train`` tasks come from TWX's train fold seeds 0-799, ``seen``
 800-999 (the same game set, held-out games), ``unseen`` from its dev fold (a different game set: other
 objects, rooms and recipes). TWX's test fold is left untouched for researchers' final numbers.
 
-Each game runs in a Java process (about 80 MB, half a second to start). An env borrows one from a
+Each game runs in a Java process (80-300 MB, half a second to start). An env borrows one from a
 process-wide pool for the length of an episode and gives it back when the episode ends or the env is
 closed, so a rollout of many episodes reuses a few processes (the family plays at most
 `parallel_episodes` episodes at once).
@@ -286,7 +286,7 @@ class TwxFamily:
     action_classes = ("take", "put", "open", "close", "move", "read", "look", "inventory", "examine", "smell",
                       "slice", "chop", "dice", "cook", "prepare", "eat", "drop", "task")
     facts_key = "twx"
-    parallel_episodes = 32  # episodes a rollout plays at once: one Java process each (~80 MB)
+    parallel_episodes = 16  # episodes a rollout plays at once: one Java process each (80-300 MB)
     report_columns = (("twx score", "seen/twx_score", "mean"),)
     table_scores = ("twx_score",)
 
