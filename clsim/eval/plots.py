@@ -69,6 +69,20 @@ def plot_over_stream(path: Path, curves: dict[str, dict[int, float]]) -> None:
     _save(fig, path)
 
 
+def plot_against_compute(path: Path, points: dict[str, list[tuple[float, float]]]) -> None:
+    """Each run's SR A_last (%) against its training FLOPs (log scale), one marker per learner: learners compared at
+    the compute they spent."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for label, runs in points.items():
+        ax.scatter([f for f, _ in runs], [a for _, a in runs], label=label)
+    ax.set_xscale("log")
+    ax.set(xlabel="training FLOPs (sampled and extrapolated)", ylabel="SR A_last, seen (%)",
+           title="Final success against training compute")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    _save(fig, path)
+
+
 def plot_forgetting(path: Path, labels: Sequence[str], segments: Sequence[str], values: Sequence[Sequence[float]]) -> None:
     """Heatmap of SR forgetting (%) per group (rows) and segment (columns): red lost, blue gained, blank undefined."""
     data = np.array(values, dtype=float)

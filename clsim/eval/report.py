@@ -93,6 +93,8 @@ class RunRow:
     memory_bytes: int | None
     curve: dict[int, float]  # samples -> mean seen-scene SR over the segments seen so far (%)
     forgetting: dict[str, float]  # segment -> seen-scene SR forgetting (%; NaN for the last segment)
+    train_flops: float | None = None  # the run's sampled and extrapolated training FLOPs (None: runs without them)
+    eval_flops: float | None = None
 
 
 def percent(value: float | None) -> float:
@@ -114,8 +116,10 @@ def read_run(path: Path) -> RunRow:
         curve = {r["samples"]: 100 * sum(v["seen"]["sr"] for v in r["scores"].values()) / len(r["scores"])
                  for r in records}
         forgetting = dict(zip(summary["segments"], map(percent, metrics["seen/sr"]["forgetting_per_segment"])))
+        cost = summary["cost"]
         return RunRow(path, config["setup"], learner_label(config), settings_id(config), config["order"], config["seed"],
-                      scores, summary["cost"]["wall_seconds"], summary["cost"].get("memory_bytes"), curve, forgetting)
+                      scores, cost["wall_seconds"], cost.get("memory_bytes"), curve, forgetting,
+                      cost.get("train_flops"), cost.get("eval_flops"))
     except FileNotFoundError as error:
         raise RunDirectoryError(f"{path} is not a finished clsim run (missing {Path(error.filename).name})") from None
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -283,18 +287,20 @@ def runs_csv(rows: list[RunRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     names = columns(rows)
-    writer.writerow(["path", "setup", "learner", "settings", "order", "seed", *names, "wall_seconds", "memory_bytes"])
+    writer.writerow(["path", "setup", "learner", "settings", "order", "seed", *names, "wall_seconds", "memory_bytes",
+                     "train_flops", "eval_flops"])
     for r in rows:
         scores = (f"{r.scores[c]:.4f}" if c in r.scores else "" for c in names)
         writer.writerow([str(r.path), r.setup, r.learner, r.settings, r.order, r.seed, *scores, r.wall_seconds,
-                         r.memory_bytes])
+                         r.memory_bytes, r.train_flops, r.eval_flops])
     return out.getvalue()
 
 
 def write_report(rows: list[RunRow], out: Path) -> list[GroupRow]:
-    """report.md (grouped), runs.csv (one line per run) and three plots into `out`: comparison bars,
-    mean seen SR over the stream, and a heatmap of forgetting per segment."""
-    from .plots import plot_comparison, plot_forgetting, plot_over_stream
+    """report.md (grouped), runs.csv (one line per run) and plots into `out`: comparison bars, mean seen SR over
+    the stream, a heatmap of forgetting per segment, and each run's A_last against its training FLOPs (for runs
+    that counted them)."""
+    from .plots import plot_against_compute, plot_comparison, plot_forgetting, plot_over_stream
 
     groups = group(rows)
     out = Path(out)
@@ -313,4 +319,10 @@ def write_report(rows: list[RunRow], out: Path) -> list[GroupRow]:
     segments = list(dict.fromkeys(s for g in groups for s in g.forgetting))
     plot_forgetting(out / "forgetting.png", [g.label for g in groups], segments,
                     [[g.forgetting.get(s, math.nan) for s in segments] for g in groups])
+    counted = [r for r in rows if r.train_flops and "SR A_last" in r.scores]
+    if counted:
+        points: dict[str, list[tuple[float, float]]] = {}
+        for r in counted:
+            points.setdefault(f"{r.learner} ({r.setup})", []).append((r.train_flops, r.scores["SR A_last"]))
+        plot_against_compute(out / "a_last_vs_train_flops.png", points)
     return groups

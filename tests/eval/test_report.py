@@ -38,6 +38,8 @@ def test_report_averages_seeds_of_the_same_settings_and_keeps_other_settings_apa
     assert math.isclose(float(rows[0]["GC A_last"]), values[0], abs_tol=1e-3)
     for plot in ("comparison.png", "sr_over_stream.png", "forgetting.png"):
         assert (tmp_path / "report" / plot).stat().st_size > 1000, plot
+    cost = json.loads((tmp_path / "ft-s0" / "summary.json").read_text())["cost"]
+    assert float(rows[0]["eval_flops"]) == cost["eval_flops"] > 0 and "train_flops" in rows[0]
 
 
 def test_report_shows_learning_accuracy_and_reads_runs_written_before_it(tmp_path):
@@ -107,13 +109,22 @@ def test_a_run_written_before_agents_had_names_is_still_read(tmp_path):
     assert RunConfig.from_dict({**before_grounded, "agent_spec": {"class": "GroundedPolicy"}}).agent == "lm"
 
 
-def _row(learner, seed, a_last, order=1, settings="abc123"):
+def _row(learner, seed, a_last, order=1, settings="abc123", train_flops=None):
     from pathlib import Path
 
     from clsim.eval.report import RunRow
 
     return RunRow(Path(f"{learner}-{seed}"), "behavior-il", learner, settings, order, seed, {"SR A_last": a_last},
-                  1.0, None, {}, {})
+                  1.0, None, {0: a_last}, {}, train_flops)
+
+
+def test_the_report_plots_final_success_against_training_compute(tmp_path):
+    from clsim.eval.report import write_report
+
+    write_report([_row("finetune", 0, 15.0, train_flops=2e12), _row("er", 0, 45.0, train_flops=6e12)], tmp_path)
+    assert (tmp_path / "a_last_vs_train_flops.png").stat().st_size > 1000
+    write_report([_row("finetune", 0, 15.0)], tmp_path / "uncounted")  # runs without FLOPs: no such plot
+    assert not (tmp_path / "uncounted" / "a_last_vs_train_flops.png").exists()
 
 
 def test_paired_differences_match_runs_by_seed_and_order_and_flag_noise():
