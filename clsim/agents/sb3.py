@@ -26,53 +26,68 @@ from .base import NEG_INF, Observation, score_batch
 from .tokenizer import WordTokenizer
 
 
-class TokenizedCandidates(gym.ObservationWrapper):
-    """Text observations as word-id arrays: ``instruction [I]``, ``observation [O]``, ``candidates [K, W]``.
+class CandidateArrays:
+    """A world's text observation as fixed-size word-id arrays, the form SB3 stores.
 
-    K is the env's ``Discrete`` action count. A text longer than its array raises a ValueError that
+    ``instruction [I]``, ``observation [O]`` and ``candidates [K, W]`` for K action slots, and the
+    mask of the slots that hold a candidate. A text longer than its array raises a ValueError that
     names the field and the limit, rather than silently dropping words the policy would need.
     """
 
-    def __init__(self, env: gym.Env, vocabulary: Sequence[str], instruction_words: int = 128,
+    def __init__(self, vocabulary: Sequence[str], slots: int, instruction_words: int = 128,
                  observation_words: int = 512, candidate_words: int = 16) -> None:
-        super().__init__(env)
-        if not isinstance(env.action_space, spaces.Discrete):
-            raise ValueError(f"TokenizedCandidates needs a Discrete action space, got {env.action_space}")
         self.tokenizer = WordTokenizer(vocabulary)
+        self.slots = slots
         self.limits = {"instruction": instruction_words, "observation": observation_words,
                        "candidate": candidate_words}
-        top, slots = len(self.tokenizer) - 1, int(env.action_space.n)
-        self.observation_space = spaces.Dict({
+        top = len(self.tokenizer) - 1
+        self.space = spaces.Dict({
             "instruction": spaces.Box(0, top, (instruction_words,), np.int64),
             "observation": spaces.Box(0, top, (observation_words,), np.int64),
             "candidates": spaces.Box(0, top, (slots, candidate_words), np.int64),
         })
-        self.slots = slots
-        self._mask = np.zeros(slots, dtype=bool)
 
-    def observation(self, observation: dict[str, Any]) -> dict[str, np.ndarray]:
+    def encode(self, observation: dict[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The arrays of one observation and its candidate mask ``bool [K]``."""
         candidates = list(observation["candidates"])
         if len(candidates) > self.slots:
             raise ValueError(f"{len(candidates)} candidates do not fit the action space's {self.slots}")
-        self._mask = np.arange(self.slots) < len(candidates)
         rows = np.zeros((self.slots, self.limits["candidate"]), dtype=np.int64)
         for i, ids in enumerate(self.tokenizer.encode(candidates)):
             rows[i] = self._ids(ids, "candidate", candidates[i])
-        return {"instruction": self._ids(self.tokenizer.encode([observation["instruction"]])[0], "instruction",
-                                         observation["instruction"]),
-                "observation": self._ids(self.tokenizer.encode([observation["observation"]])[0], "observation",
-                                         observation["observation"]),
-                "candidates": rows}
-
-    def action_masks(self) -> np.ndarray:
-        """Valid action indices of the current observation (MaskablePPO asks the env for these)."""
-        return self._mask.copy()
+        arrays = {field: self._ids(self.tokenizer.encode([observation[field]])[0], field, observation[field])
+                  for field in ("instruction", "observation")}
+        return arrays | {"candidates": rows}, np.arange(self.slots) < len(candidates)
 
     def _ids(self, ids: list[int], field: str, text: str) -> np.ndarray:
         limit = self.limits[field]
         if len(ids) > limit:
             raise ValueError(f"{field} of {len(ids)} words exceeds the wrapper's {field}_words={limit}: {text[:80]!r}")
         return np.asarray(ids + [0] * (limit - len(ids)), dtype=np.int64)
+
+
+class TokenizedCandidates(gym.ObservationWrapper):
+    """A Gymnasium env with :class:`CandidateArrays` observations and ``action_masks()`` for MaskablePPO.
+
+    K is the env's ``Discrete`` action count; keyword arguments set the arrays' word limits.
+    """
+
+    def __init__(self, env: gym.Env, vocabulary: Sequence[str], **limits: int) -> None:
+        super().__init__(env)
+        if not isinstance(env.action_space, spaces.Discrete):
+            raise ValueError(f"TokenizedCandidates needs a Discrete action space, got {env.action_space}")
+        self.arrays = CandidateArrays(vocabulary, int(env.action_space.n), **limits)
+        self.tokenizer = self.arrays.tokenizer
+        self.observation_space = self.arrays.space
+        self._mask = np.zeros(self.arrays.slots, dtype=bool)
+
+    def observation(self, observation: dict[str, Any]) -> dict[str, np.ndarray]:
+        arrays, self._mask = self.arrays.encode(observation)
+        return arrays
+
+    def action_masks(self) -> np.ndarray:
+        """Valid action indices of the current observation (MaskablePPO asks the env for these)."""
+        return self._mask.copy()
 
 
 def decode_observations(batch: dict[str, torch.Tensor], words: Sequence[str]) -> list[Observation]:

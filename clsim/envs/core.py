@@ -178,11 +178,13 @@ class EnvEpisode:
     def observation(self) -> dict[str, Any]:
         return self._observation
 
-    def step(self, action: Any) -> None:
-        self._observation, _, terminated, truncated, self.info = self.env.step(action)
+    def step(self, action: Any) -> tuple[float, bool, bool]:
+        """(reward, terminated, truncated) of one action, as the env returned them."""
+        self._observation, reward, terminated, truncated, self.info = self.env.step(action)
         self.ended = terminated or truncated
         if self.ended:
             self.env.close()
+        return float(reward), bool(terminated), bool(truncated)
 
     @property
     def success(self) -> bool:

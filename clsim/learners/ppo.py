@@ -9,6 +9,7 @@ environments, 60 steps each) that is one full-length attempt per task plus any r
 early stop. So a checkpoint between batches holds the whole state, and a resumed run repeats the
 same numbers.
 The actor is the run's agent itself (see :mod:`clsim.agents.sb3`); the learner never sees a label.
+The environments are the world's batched episodes path behind SB3's VecEnv API (:mod:`.ppo_envs`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import gymnasium as gym
 from torch import nn
 
 from ..envs import get_family
@@ -27,33 +27,6 @@ from .base import LearnerConfig, settings_for
 from .registry import register
 
 INSTALL_HINT = "pip install 'clsim[rl]' (stable-baselines3 and sb3-contrib)"
-
-
-class TaskPool:
-    """The tasks being practised now, handed out in turn to every environment that resets."""
-
-    def __init__(self) -> None:
-        self.tasks: list[Task] = []
-        self.cursor = 0
-
-    def replace(self, tasks: Sequence[Task]) -> None:
-        self.tasks, self.cursor = list(tasks), 0
-
-    def next(self) -> Task:
-        task = self.tasks[self.cursor % len(self.tasks)]
-        self.cursor += 1
-        return task
-
-
-class PoolTasks(gym.Wrapper):
-    """Every reset, including SB3's automatic ones, starts the pool's next task."""
-
-    def __init__(self, env: gym.Env, pool: TaskPool) -> None:
-        super().__init__(env)
-        self.pool = pool
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        return self.env.reset(seed=seed, options={**(options or {}), "task": self.pool.next()})
 
 
 @dataclass
@@ -86,10 +59,10 @@ class PPOLearner:
     def __init__(self, agent: nn.Module, config: LearnerConfig | None = None, seed: int = 0) -> None:
         self.check_requirements()
         self.agent, self.config, self.seed = agent, settings_for(PPOLearner, config), seed
-        self.pool = TaskPool()
         self.pending: list[Task] = []
         self.samples_seen = self.updates = 0
-        self.model: Any = None  # MaskablePPO, built on the first task: the task names its world
+        self.model: Any = None  # MaskablePPO and its task pool, built on the first task: the task names its world
+        self.pool: Any = None
         self.world = ""
 
     # ----- the learner protocol ------------------------------------------------------------
@@ -129,23 +102,21 @@ class PPOLearner:
     # ----- machinery -----------------------------------------------------------------------
     def _build(self, world: str) -> None:
         from sb3_contrib import MaskablePPO
-        from stable_baselines3.common.vec_env import DummyVecEnv
 
-        from ..agents.sb3 import AgentActorCritic, TokenizedCandidates
+        from ..agents.sb3 import AgentActorCritic, CandidateArrays
+        from .ppo_envs import PoolVecEnv, TaskPool
 
         family = get_family(world)
-        words = family.vocabulary()
         c = self.config
-
-        def make() -> gym.Env:
-            env = family.make_env(max_steps=c.ppo_max_steps)
-            return TokenizedCandidates(PoolTasks(env, self.pool), words)
-
-        env = DummyVecEnv([make] * c.ppo_envs)
-        vocabulary = env.envs[0].tokenizer.words
+        probe = family.make_env()
+        arrays = CandidateArrays(family.vocabulary(), int(probe.action_space.n))
+        probe.close()
+        self.pool = TaskPool()
+        env = PoolVecEnv(family, c.ppo_envs, self.pool, arrays, c.ppo_max_steps)
         self.model = MaskablePPO(AgentActorCritic, env, learning_rate=c.ppo_lr, n_steps=c.ppo_max_steps,
                                  batch_size=c.ppo_minibatch, n_epochs=c.ppo_epochs, ent_coef=c.ppo_entropy,
-                                 policy_kwargs={"agent": self.agent, "words": vocabulary}, device="cpu", verbose=0)
+                                 policy_kwargs={"agent": self.agent, "words": arrays.tokenizer.words}, device="cpu",
+                                 verbose=0)
         self.world = world
 
     def _practise(self) -> None:

@@ -2,19 +2,21 @@
 
 import json
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch
 from typer.testing import CliRunner
 
 from clsim.agents import LMPolicyConfig, make_agent
-from clsim.agents.sb3 import AgentActorCritic, TokenizedCandidates, decode_observations
+from clsim.agents.sb3 import AgentActorCritic, CandidateArrays, TokenizedCandidates, decode_observations
 from clsim.cli.app import app
 from clsim.envs import get_family
 from clsim.eval.checkpoints import restore_rng, rng_state
 from clsim.experiment import RunConfig
 from clsim.learners import LearnerConfig, get_learner
 from clsim.learners.ppo import PPOConfig
+from clsim.learners.ppo_envs import PoolVecEnv, TaskPool
 
 pytest.importorskip("sb3_contrib")
 
@@ -54,6 +56,53 @@ def test_tokenised_observations_decode_to_the_same_scores_and_masks_are_the_cand
         raw, _, _, _, info = raw_env.step(action)
 
 
+class PoolReset(gym.Wrapper):
+    """What PPO vectorised before PoolVecEnv: every reset starts the pool's next task."""
+
+    def __init__(self, env, pool):
+        super().__init__(env)
+        self.pool = pool
+
+    def reset(self, *, seed=None, options=None):
+        return self.env.reset(seed=seed, options={"task": self.pool.next()})
+
+
+@pytest.mark.parametrize("world", ["household", "navigation"])
+def test_ppo_envs_step_exactly_as_sb3s_dummy_vec_env_over_the_gymnasium_env(world):
+    """Same observations, masks, rewards, dones, truncation flags and terminal observations, step for step."""
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    family = get_family(world)
+    behavior = "pick_and_place_simple" if world == "household" else "instruction"
+    tasks = family.make_tasks(behavior, family.environments[0], "train", 3, 0)
+    arrays = CandidateArrays(family.vocabulary(), int(family.make_env().action_space.n))
+    pools = TaskPool(), TaskPool()
+    for pool in pools:
+        pool.replace(tasks)
+    ours = PoolVecEnv(family, 2, pools[0], arrays, max_steps=8)
+    theirs = DummyVecEnv([lambda: TokenizedCandidates(PoolReset(family.make_env(max_steps=8), pools[1]),
+                                                      family.vocabulary())] * 2)
+    rng = np.random.default_rng(0)
+    observations = ours.reset(), theirs.reset()
+    ended = 0
+    for _ in range(30):
+        for key in observations[1]:
+            assert np.array_equal(observations[0][key], observations[1][key]), key
+        masks = np.stack(ours.env_method("action_masks")), np.stack(theirs.env_method("action_masks"))
+        assert np.array_equal(*masks)
+        actions = np.array([rng.choice(np.flatnonzero(mask)) for mask in masks[0]])
+        (obs_a, rew_a, done_a, info_a), (obs_b, rew_b, done_b, info_b) = ours.step(actions), theirs.step(actions)
+        observations = obs_a, obs_b
+        assert np.array_equal(rew_a, rew_b) and rew_a.dtype == rew_b.dtype and np.array_equal(done_a, done_b)
+        for a, b in zip(info_a, info_b):
+            assert a["TimeLimit.truncated"] == b["TimeLimit.truncated"]
+            assert ("terminal_observation" in a) == ("terminal_observation" in b)
+            for key, value in a.get("terminal_observation", {}).items():
+                assert np.array_equal(value, b["terminal_observation"][key])
+        ended += int(done_a.sum())
+    assert ended >= 4 and pools[0].cursor == pools[1].cursor
+
+
 def test_a_text_longer_than_its_array_is_refused_with_the_field_and_limit(household, tasks):
     env = TokenizedCandidates(household.make_env(), household.vocabulary(), observation_words=20)
     with pytest.raises(ValueError, match="observation of .* words exceeds the wrapper's observation_words=20"):
@@ -66,10 +115,10 @@ def test_ppo_trains_exactly_the_agent_the_evaluator_rolls_out(household, tasks):
     learner.observe(tasks[:2])
     policy = learner.model.policy
     assert isinstance(policy, AgentActorCritic) and policy.agent is learner.agent
-    env = learner.model.env.envs[0]
-    encoded, _ = env.reset()
-    raw = decode_observations(as_batch(encoded), env.tokenizer.words)[0]
-    mask = env.action_masks()[None]
+    env = learner.model.env
+    encoded = {key: value[0] for key, value in env.reset().items()}
+    raw = decode_observations(as_batch(encoded), env.arrays.tokenizer.words)[0]
+    mask = env.env_method("action_masks")[0][None]
     actions = torch.arange(len(raw["candidates"]))
     batch = {k: v.expand(len(actions), *v.shape[1:]) for k, v in as_batch(encoded).items()}
     _, log_prob, _ = policy.evaluate_actions(batch, actions, np.repeat(mask, len(actions), 0))
@@ -154,4 +203,4 @@ def test_ppo_acts_at_the_level_of_the_tasks_world(household):
     tasks = high.make_tasks("pick_and_place_simple", "kitchen", "train", 2, 0)
     learner = get_learner("ppo")(make_agent("lm", high.vocabulary(), LMPolicyConfig(), 0, {}), SMALL, seed=0)
     learner.observe(tasks)
-    assert learner.world == "household-hl" and learner.model.env.envs[0].unwrapped.action_level == "high"
+    assert learner.world == "household-hl" and learner.model.env.episodes[0].action_level == "high"
