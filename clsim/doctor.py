@@ -80,13 +80,14 @@ def java() -> Check:
 
     found = java_version()
     return Check("java", found is not None, found or "no java on PATH", "" if found else JAVA_HINT,
-                 "world twx (TextWorldExpress)")
+                 "worlds twx (TextWorldExpress) and scienceworld")
 
 
 def text_worlds() -> Check:
     from .envs.textworlds.requirements import EXTRA_HINT
 
-    return _packages("text worlds", ("textworld_express", "minigrid"), EXTRA_HINT, "worlds twx and babyai")
+    return _packages("text worlds", ("textworld_express", "scienceworld", "textworld", "minigrid"), EXTRA_HINT,
+                     "worlds twx, scienceworld, textworld and babyai")
 
 
 CHECKS: tuple[Callable[[], Check], ...] = (

@@ -132,6 +132,13 @@ _TWX_SIZES = (("small", "large"), ("large", "small"))
 # BabyAI: its curriculum's skill order (order 1) and that order reversed; one room, then several, and back.
 _BABYAI_SKILLS = ("goto", "pickup", "open", "putnext", "unlock", "synth")
 _BABYAI_ROOMS = (("one-room", "multi-room"), ("multi-room", "one-room"))
+# ScienceWorld: its topics in the paper's order (order 1) and reversed; its easy simplifications, then none, and back.
+_SCIENCEWORLD_TOPICS = ("matter", "measurement", "electricity", "classification", "biology-1", "chemistry",
+                        "biology-2", "biology-3", "forces", "biology-4")
+_SCIENCEWORLD_LEVELS = (("easy", "standard"), ("standard", "easy"))
+# TextWorld: its challenges in tw-make's order and reversed; easy settings, then hard, and back.
+_TEXTWORLD_CHALLENGES = ("coin_collector", "treasure_hunter", "simple")
+_TEXTWORLD_LEVELS = (("easy", "hard"), ("hard", "easy"))
 # World-incremental: one agent meets the household world, then navigation, then TextWorldExpress (order 2: back).
 WORLD_SEQUENCE = ("household", "navigation", "twx")
 
@@ -155,6 +162,14 @@ SETUPS: dict[str, Setup] = {
                                 axis="behavior", segment_unit="skill"),
     "babyai-environment-il": Setup("babyai-environment-il", {"babyai": _BABYAI_ROOMS}, axis="environment",
                                    segment_unit="room layout"),
+    "scienceworld-behavior-il": Setup("scienceworld-behavior-il", {
+        "scienceworld": (_SCIENCEWORLD_TOPICS, _SCIENCEWORLD_TOPICS[::-1])}, axis="behavior", segment_unit="topic"),
+    "scienceworld-environment-il": Setup("scienceworld-environment-il", {"scienceworld": _SCIENCEWORLD_LEVELS},
+                                         axis="environment", segment_unit="simplification level"),
+    "textworld-behavior-il": Setup("textworld-behavior-il", {
+        "textworld": (_TEXTWORLD_CHALLENGES, _TEXTWORLD_CHALLENGES[::-1])}, axis="behavior", segment_unit="challenge"),
+    "textworld-environment-il": Setup("textworld-environment-il", {"textworld": _TEXTWORLD_LEVELS},
+                                      axis="environment", segment_unit="difficulty level"),
     "world-il": Setup("world-il", {"+".join(WORLD_SEQUENCE): (WORLD_SEQUENCE, WORLD_SEQUENCE[::-1])},
                       axis="behavior", label_field="family", segment_unit="world"),
 }

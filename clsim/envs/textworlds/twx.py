@@ -32,6 +32,7 @@ from ..core import (
     text_spaces,
 )
 from .requirements import require
+from .servers import ServerPool
 from .text import clsim_text
 
 GAMES = ("cookingworld", "twc", "coin", "mapreader", "arithmetic", "sorting", "simonsays", "peckingorder")
@@ -67,25 +68,15 @@ CHARSET = string.printable
 VOCABULARY_SEEDS = range(5)  # train-fold games of each (game, size) whose texts make the agents' vocabulary
 
 
-class ServerPool:
-    """Idle TextWorldExpress processes, reused by the envs of this Python process."""
+def start_server() -> Any:
+    """A new TextWorldExpress process (clsim truncates episodes itself, so the suite's step limit is lifted)."""
+    require("twx", "textworld_express", "textworld-express", java=True)
+    from textworld_express import TextWorldExpressEnv
 
-    def __init__(self) -> None:
-        self._idle: list[Any] = []
-
-    def take(self) -> Any:
-        if self._idle:
-            return self._idle.pop()
-        require("twx", "textworld_express", "textworld-express", java=True)
-        from textworld_express import TextWorldExpressEnv
-
-        return TextWorldExpressEnv(envStepLimit=10**9)  # clsim truncates episodes itself
-
-    def give(self, server: Any) -> None:
-        self._idle.append(server)
+    return TextWorldExpressEnv(envStepLimit=10**9)
 
 
-SERVERS = ServerPool()
+SERVERS = ServerPool(start_server)
 
 
 class TextWorldExpressEnv(gym.Env):
