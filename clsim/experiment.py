@@ -20,6 +20,7 @@ from .envs import get_family
 from .envs.core import WorldFamily
 from .eval.checkpoints import latest_samples
 from .eval.evaluator import eval_points, evaluate, random_baseline, seen_segments, upcoming_segments
+from .eval.logs import check_loggers
 from .eval.rundir import RunDirectory
 from .eval.summary import add_forward_transfer, plot_run, summarise
 from .learners import LearnerConfig, get_learner, learner_settings, settings_class, settings_of
@@ -185,25 +186,30 @@ def stream_kind(learner: type, name: str) -> str:
 
 def run_experiment(config: RunConfig, out: Path,
                    on_sample: Callable[[int], None] | None = None,
-                   on_eval: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Run one experiment, writing its run directory at `out`; returns the summary.
+                   on_eval: Callable[[dict[str, Any]], None] | None = None,
+                   loggers: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Run one experiment, writing its run directory at `out`; returns the summary. `loggers`: curve writers
+    besides the CSV files (``tensorboard``).
 
     Same config, same numbers: torch's deterministic algorithms are on for the run, since
     multi-threaded CPU gather/embedding backward passes otherwise accumulate in varying order.
     """
     config = config.pinned()
     config.validate()
+    check_loggers(loggers)
     RunDirectory.check_new(out)
-    return deterministic(lambda: execute(config, out, config.checkpoint_every, None, on_sample, on_eval),
+    return deterministic(lambda: execute(config, out, config.checkpoint_every, None, on_sample, on_eval, loggers),
                          config.threads)
 
 
 def resume_experiment(out: Path, on_sample: Callable[[int], None] | None = None,
-                      on_eval: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+                      on_eval: Callable[[dict[str, Any]], None] | None = None,
+                      loggers: tuple[str, ...] = ()) -> dict[str, Any]:
     """Continue the unfinished run in `out` from its latest checkpoint, to the numbers it would have had."""
+    check_loggers(loggers)
     run, config, segments = _open_unfinished(out)
     return deterministic(lambda: execute(config, out, config.checkpoint_every, Resume(run, segments), on_sample,
-                                         on_eval), config.threads)
+                                         on_eval, loggers), config.threads)
 
 
 def resume_plan(out: Path) -> tuple[RunConfig, int]:

@@ -102,10 +102,12 @@ def seed_everything(seed: int) -> None:
 
 
 def execute(spec: RunSpec, out: Path, checkpoint_every: int = 0, resume: Resume | None = None,
-            on_step: OnStep | None = None, on_eval: OnEval | None = None) -> dict[str, Any]:
+            on_step: OnStep | None = None, on_eval: OnEval | None = None, loggers: tuple[str, ...] = ()
+            ) -> dict[str, Any]:
     """Run `spec` into the run directory `out` (or continue `resume`) to its end; returns the summary.
 
     The schedule is built before the agent, so drawing its tasks never shifts the model's initial weights.
+    `loggers` adds curve writers to the CSV files (``tensorboard``); they never change a number.
     """
     started = time.perf_counter()
     reset_peak_rss()
@@ -119,12 +121,14 @@ def execute(spec: RunSpec, out: Path, checkpoint_every: int = 0, resume: Resume 
     run = resume.run if resume is not None else RunDirectory.create(out, {
         **spec.to_dict(), "agent_spec": agent_spec(agent, spec.agent), "segments": list(schedule.segments),
         "provenance": provenance()})
-    meter, log = ComputeMeter(spec.seed), RunLog(run.path)
+    meter, log = ComputeMeter(spec.seed), RunLog(run.path, loggers)
     with run:  # locked until the run ends: one writer per run directory
         if resume is not None:
             _check_segments(out, resume.stored_segments, schedule.segments)
         start, earlier = (0, 0.0) if resume is None else _restore(run, agent, learner, meter)
         log.restore(start)
+        if resume is not None:
+            log.start_board(run.records)
         if resume is not None:
             started = time.perf_counter()
         _feed_steps(schedule, run, start, checkpoint_every, Tracking(meter, log, learner), on_step, on_eval,

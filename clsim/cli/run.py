@@ -12,6 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..envs import get_family
+from ..eval.logs import check_loggers
 from ..eval.rundir import RunDirectory, unused_path
 from ..experiment import RunConfig, resume_experiment, resume_plan, run_experiment
 from ..learners import LearnerConfig, learner_names
@@ -52,6 +53,9 @@ RunOutOption = Annotated[Path | None, typer.Option(help="Run directory (default:
                                                        "s<seed>, numbered if taken).")]
 ThreadsOption = Annotated[int | None, typer.Option(help="CPU threads of torch (default: torch's default on this "
                                                         f"machine){ThreadsHelp}.")]
+LogOption = Annotated[list[str] | None, typer.Option(
+    "--log", help="Also write the curves for this logger (repeatable): tensorboard (logs/tensorboard). "
+                  "CSV files are always written.")]
 ResumeOption = Annotated[Path | None, typer.Option(help="Continue this unfinished run from its latest checkpoint, "
                                                         "with its own settings (the options above are ignored).")]
 Learn = Callable[..., dict[str, Any]]
@@ -78,17 +82,20 @@ def train(
     baseline: BaselineOption = True,
     checkpoint_every: CheckpointEveryOption = RunConfig.checkpoint_every,
     threads: ThreadsOption = None,
+    log: LogOption = None,
     resume: ResumeOption = None,
 ) -> None:
     """Learn online from a task-free stream, evaluating as it goes; writes a run directory."""
+    loggers = tuple(log or ())
     with reported():
+        check_loggers(loggers)
         config, start, target, learn = _resumed(resume) if resume is not None else _fresh(out, run_config(
             world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed, blurry=blurry,
             stream=stream, per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
             max_steps=max_steps, baseline=baseline, checkpoint_every=checkpoint_every, agent_option=agent_option,
             threads=threads, options=learner_options(learner_option, [learner], online_iter=online_iter,
                                                      memory_size=memory_size)))
-    summary = _learn_with_progress(config, target, start, learn, resumed=resume is not None)
+    summary = _learn_with_progress(config, target, start, partial(learn, loggers=loggers), resumed=resume is not None)
     print_run_results(console, summary, config.get_setup().unit,
                       tuple(getattr(get_family(config.world), "table_scores", ())))
     cost = summary["cost"]

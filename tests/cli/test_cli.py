@@ -259,3 +259,29 @@ def test_doctor_says_what_works_and_the_command_that_fixes_what_does_not(monkeyp
 def test_errors_are_printed_as_written_not_read_as_markup(tmp_path):
     result = CliRunner().invoke(app, ["train", "--setup", str(tmp_path / "mine[v2].yaml")])
     assert result.exit_code == 2 and "mine[v2].yaml" in text(result)
+
+
+def test_log_tensorboard_writes_the_csv_curves_as_scalars_and_changes_no_number(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logged, plain = train(tmp_path, "tb", "--log", "tensorboard"), train(tmp_path, "plain")
+    assert logged.exit_code == 0 and plain.exit_code == 0, logged.output
+    run = tmp_path / "tb"
+    assert (run / "checkpoints/final.safetensors").read_bytes() == \
+        (tmp_path / "plain/checkpoints/final.safetensors").read_bytes()
+    board = EventAccumulator(str(run / "logs" / "tensorboard"))
+    board.Reload()
+    curve = list(csv.DictReader((run / "logs" / "train.csv").open()))
+    assert [(e.step, round(e.value, 5)) for e in board.Scalars("train/loss")] == [
+        (int(r["update"]), round(float(r["loss"]), 5)) for r in curve]
+    evals = [r for r in csv.DictReader((run / "logs" / "eval.csv").open())
+             if (r["split"], r["score"], r["segment"]) == ("seen", "sr", "bedroom")]
+    assert [(e.step, e.value) for e in board.Scalars("seen/sr/bedroom")] == [
+        (int(r["samples"]), pytest.approx(float(r["value"]))) for r in evals]
+
+
+def test_an_unknown_logger_exits_2_naming_the_allowed_ones(tmp_path):
+    result = train(tmp_path, "x", "--log", "wandb")
+    assert result.exit_code == 2 and "unknown logger 'wandb'; allowed: csv, tensorboard" in text(result)
+    assert not (tmp_path / "x").exists()
