@@ -60,9 +60,10 @@ class DERPlusPlusRewrite(DERPlusPlus):
         self.fresh: set[str] = set()  # uids of episodes stored since then
 
     def remember(self, stream: StepBatch | None) -> None:
-        before = {id(item) for item in self.memory.items}
+        before = list(self.memory.items)  # held until compared: a dropped item's id could go to a new one
+        known = {id(item) for item in before}
         super().remember(stream)
-        self.fresh |= {item.episode.uid for item in self.memory.items if id(item) not in before}
+        self.fresh |= {item.episode.uid for item in self.memory.items if id(item) not in known}
         if self.samples_seen - self.refreshed_at >= self.config.snapshot_period:
             self.rewrite_past()
 
