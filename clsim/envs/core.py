@@ -153,10 +153,11 @@ def check_cell(family: WorldFamily, task: Task) -> None:
 
 def replay_expert(env: Any, task: Task) -> Demonstration:
     """A demonstration recorded by following ``info["expert_action"]`` in `env` from `task`'s start:
-    what the expert saw and chose at every step, as the learner's env will show it."""
+    what the expert saw and chose at every step, as the learner's env will show it. It ends when the episode
+    does, or when the expert has no more advice (a suite's gold path that falls short on a reload)."""
     observation, info = env.reset(options={"task": task})
     steps, done = [], False
-    while not done:
+    while not done and "expert_action" in info:
         candidates = tuple(observation["candidates"])
         action = candidates.index(info["expert_action"])
         steps.append(Step(observation["observation"], candidates, action))

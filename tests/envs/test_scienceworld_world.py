@@ -72,7 +72,8 @@ def test_splits_map_onto_the_suites_train_and_dev_variations(science):
     train, seen = science.variations("find-animal", "train"), science.variations("find-animal", "seen")
     unseen = science.variations("find-animal", "unseen")
     assert not set(train) & set(seen) and not set(train + seen) & set(unseen)
-    assert len(seen) == (len(train) + len(seen)) // 5
+    assert len(seen) == -(-(len(train) + len(seen)) // 5)
+    assert len(science.variations("identify-life-stages-2", "seen")) == 1  # 4 train variations: one held out
     tasks = science.make_tasks("classification", "easy", "seen", 6, seed=0)
     assert len({t.id for t in tasks}) == 6 and {t.goal["task"] for t in tasks} <= set(TOPICS["classification"])
     assert all(t.goal["variation"] in science.variations(t.goal["task"], "seen") for t in tasks)

@@ -2,8 +2,8 @@
 environments, its gold paths as the expert.
 
 Each topic holds the suite's tasks of that topic (30 tasks in all), in the paper's order; a clsim task is one
-(task, variation) of the topic. Splits: ``train`` from the suite's train variations, ``seen`` from every fifth
-train variation (held out from ``train``), ``unseen`` from its dev variations (other objects, substances,
+(task, variation) of the topic. Splits: ``train`` from the suite's train variations, ``seen`` from the last fifth
+of them (rounded up; held out from ``train``), ``unseen`` from its dev variations (other objects, substances,
 locations). Its test variations are left untouched for researchers' final numbers.
 
 ScienceWorld offers every valid action in a room, often 100-450 of them; an agent scores all of its
@@ -66,7 +66,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
 # Environments: the suite's simplifications. "easy" = teleporting, doors open, no electrical actions,
 # self-watering flower pots; "standard" = none.
 SIMPLIFICATIONS = {"easy": "easy", "standard": ""}
-SEEN_EVERY = 5  # every fifth train variation is held out as clsim's seen split
+SEEN_SHARE = 5  # the last fifth of a task's train variations (rounded up) is held out as clsim's seen split
 MAX_CANDIDATES = 32
 CHARSET = string.printable
 
@@ -287,9 +287,9 @@ class ScienceWorldFamily:
                 train, dev = list(server.get_variations_train()), list(server.get_variations_dev())
             finally:
                 SERVERS.give(server)
-            self._variations[task_name] = {
-                "train": [v for i, v in enumerate(train) if i % SEEN_EVERY != SEEN_EVERY - 1],
-                "seen": [v for i, v in enumerate(train) if i % SEEN_EVERY == SEEN_EVERY - 1], "unseen": dev}
+            held_out = -(-len(train) // SEEN_SHARE) if len(train) > 1 else 0  # a fifth, rounded up
+            self._variations[task_name] = {"train": train[: len(train) - held_out],
+                                           "seen": train[len(train) - held_out:], "unseen": dev}
         return self._variations[task_name][split]
 
     def make_tasks(self, behavior: str, environment: str, split: str, count: int, seed: int) -> list[Task]:
@@ -301,13 +301,25 @@ class ScienceWorldFamily:
         if count > len(pool):
             raise ValueError(f"scienceworld has {len(pool)} {split} variations of topic {behavior}, {count} were "
                              f"asked for")
-        chosen = random.Random(f"scienceworld/{behavior}/{environment}/{split}/{seed}").sample(pool, count)
-        return [self._task(name, variation, environment, split) for name, variation in chosen]
+        order = random.Random(f"scienceworld/{behavior}/{environment}/{split}/{seed}").sample(pool, len(pool))
+        tasks = []
+        for name, variation in order:  # in the drawn order, skipping variations the suite's gold path fails
+            task = self._task(name, variation, environment, split)
+            if task is not None:
+                tasks.append(task)
+            if len(tasks) == count:
+                return tasks
+        raise ValueError(f"scienceworld's gold path solves only {len(tasks)} {split} variations of topic {behavior} "
+                         f"at {environment!r}, {count} were asked for")
 
-    def _task(self, name: str, variation: int, environment: str, split: str) -> Task:
+    def _task(self, name: str, variation: int, environment: str, split: str) -> Task | None:
+        """The task, or None when the suite's gold path does not solve it (then no expert can demonstrate it)."""
         key = (name, variation, environment, split)
         if key not in self._tasks:
-            self._tasks[key] = make_task(*key)
+            try:
+                self._tasks[key] = make_task(*key)
+            except UnsolvedByGoldPath:
+                self._tasks[key] = None
         return self._tasks[key]
 
     def demonstrate(self, task: Task) -> Demonstration:
@@ -337,7 +349,8 @@ class ScienceWorldFamily:
         try:
             for names in TOPICS.values():
                 for name in names:
-                    task = self._task(name, self.variations(name, "train")[0], "easy", "train")
+                    task = next(filter(None, (self._task(name, v, "easy", "train")
+                                              for v in self.variations(name, "train"))))
                     feedback, infos = load(server, task, gold=True)
                     texts = [task.instruction, feedback, infos["look"], infos["inv"], *infos["valid"],
                              *server.get_gold_action_sequence(), *server.get_vocabulary()]
@@ -350,6 +363,10 @@ class ScienceWorldFamily:
         """The words of every task's description, first view, valid actions and gold path (one train variation
         each), and the suite's own vocabulary of those tasks."""
         return self._vocabulary
+
+
+class UnsolvedByGoldPath(RuntimeError):
+    """The suite's gold path ends without solving the task (some variations, in the standard level)."""
 
 
 def make_task(name: str, variation: int, environment: str, split: str) -> Task:
@@ -367,8 +384,8 @@ def make_task(name: str, variation: int, environment: str, split: str) -> Task:
     finally:
         SERVERS.give(server)
     if score < 100:
-        raise RuntimeError(f"ScienceWorld's gold path does not solve {name} variation {variation} ({environment}): "
-                           f"score {score}")
+        raise UnsolvedByGoldPath(f"ScienceWorld's gold path does not solve {name} variation {variation} "
+                                 f"({environment}): score {score}")
     return Task(family="scienceworld", behavior=topic, environment=environment, scene=f"{name}-{variation}",
                 split=split, goal={"task": name, "variation": variation, "expert_length": length},
                 instruction=clsim_text(infos["taskDesc"]), steps=(), seed=variation)

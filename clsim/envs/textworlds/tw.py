@@ -74,11 +74,12 @@ def game_file(challenge: str, environment: str, split: str, game_seed: int) -> P
     return path
 
 
-def start(path: Path) -> tuple[Any, Any]:
-    """A TextWorld env on the game at `path`, reset: the env and its first game state."""
+def start(path: Path, policy: bool = True) -> tuple[Any, Any]:
+    """A TextWorld env on the game at `path`, reset: the env and its first game state; with `policy`, TextWorld
+    plans the walkthrough from every state (the expert's advice)."""
     import textworld
 
-    infos = textworld.EnvInfos(policy_commands=True, admissible_commands=True, description=True, inventory=True,
+    infos = textworld.EnvInfos(policy_commands=policy, admissible_commands=True, description=True, inventory=True,
                                objective=True, score=True, max_score=True, won=True, lost=True)
     env = textworld.start(str(path), request_infos=infos)
     return env, env.reset()
@@ -129,7 +130,8 @@ class TextWorldEnv(gym.Env):
         task = (options or {}).get("task") or self._random_task()
         self.close()
         self.task = task
-        self._game, state = start(game_file(task.behavior, task.environment, task.split, int(task.goal["seed"])))
+        self._game, state = start(game_file(task.behavior, task.environment, task.split, int(task.goal["seed"])),
+                                  policy=self.expert_advice)
         self.steps, self.note = 0, ""
         self._show(state, "")  # the game's opening feedback is TextWorld's banner and the objective
         return self._observation(), self._info()
@@ -168,7 +170,7 @@ class TextWorldEnv(gym.Env):
 
     def expert_action(self) -> str | None:
         """The first command of TextWorld's walkthrough from the current state (None once won or lost)."""
-        policy = self.state.policy_commands
+        policy = self.state.policy_commands if self.expert_advice else None
         return policy[0] if policy and not (self.state.won or self.state.lost) else None
 
     def _show(self, state: Any, feedback: str) -> None:
@@ -200,7 +202,7 @@ class TextWorldEnv(gym.Env):
                 "expert_length": int(self.task.goal["expert_length"]), "task_id": self.task.id,
                 "textworld": {"score": self.score}}
         expert = self.expert_action()
-        if self.expert_advice and expert is not None:
+        if expert is not None:
             info["expert_action"] = expert
         return info
 
@@ -291,7 +293,7 @@ class TextWorldFamily:
         return TextWorldEnv(**kwargs)
 
     def episodes(self, tasks: list[Task], max_steps: int) -> list[EnvEpisode]:
-        """The evaluator's path: the tasks as episodes played by the env (TextWorld plans the walkthrough anyway)."""
+        """The evaluator's path: the tasks as episodes without the walkthrough planned at every step."""
         return [EnvEpisode(TextWorldEnv(max_steps=max_steps, expert_advice=False), task, self.facts_key)
                 for task in tasks]
 
