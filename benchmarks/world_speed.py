@@ -6,7 +6,9 @@
 Every env takes uniformly random admissible actions on one core, resetting when an episode ends,
 through its own Python API (Gymnasium for ours and BabyAI). clsim's TextWorldExpress adapter
 (``clsim/TextWorldExpress-v0``) and the raw package play the same 16 large cookingworld games, 60
-actions an episode, and the adapter's overhead is their time per step's ratio. ``clsim/Household-v0`` plans a new
+actions an episode, and the adapter's overhead is their time per step's ratio; likewise the ScienceWorld
+adapter against ScienceWorld's own API on 8 classification tasks, and the TextWorld adapter against
+``textworld.start`` on 8 simple games. ``clsim/Household-v0`` plans a new
 solvable task at every random reset and the expert's advice at every step; the household world is
 also measured replaying a fixed pool of tasks (as a stream does), through the Gymnasium env with
 and without expert advice, and through :class:`clsim.envs.household.batch.HouseholdBatch`, which
@@ -173,13 +175,122 @@ def textworld_express_same_games_stepper(gold: bool) -> Callable[[], Stepper]:
 def twx_adapter_stepper(expert_advice: bool) -> Callable[[], Stepper]:
     """clsim's adapter on the same games: clsim's text, sorted candidates and, with `expert_advice`, the seeded
     gold path at every reset."""
-    return lambda: _twx_adapter(expert_advice)
+    def make() -> Stepper:
+        from clsim.envs.textworlds.twx import TextWorldExpressEnv
+
+        return adapter_stepper(TextWorldExpressEnv(max_steps=ADAPTED_EPISODE, expert_advice=expert_advice),
+                               twx_tasks())
+    return make
 
 
-def _twx_adapter(expert_advice: bool) -> Stepper:
-    from clsim.envs.textworlds.twx import TextWorldExpressEnv
+def scienceworld_tasks() -> list:
+    from clsim.envs import get_family
 
-    tasks, env = twx_tasks(), TextWorldExpressEnv(max_steps=ADAPTED_EPISODE, expert_advice=expert_advice)
+    return get_family("scienceworld").make_tasks("classification", "easy", "train", 8, 0)
+
+
+def playable(valid) -> list[str]:
+    """ScienceWorld's valid actions without "focus on" ones (a wrong focus ends the task at once), so both sides
+    play full 60-action episodes and load tasks equally often."""
+    return sorted(a for a in valid if not a.startswith("focus on"))
+
+
+def scienceworld_raw_stepper(gold: bool) -> Callable[[], Stepper]:
+    """ScienceWorld's own API on the adapter's tasks: random valid actions (:func:`playable`), the next task after
+    60 actions or the end; with `gold`, each load generates the gold path, as the adapter's expert needs."""
+    def make() -> Stepper:
+        from scienceworld import ScienceWorldEnv
+
+        tasks, env = scienceworld_tasks(), ScienceWorldEnv("", envStepLimit=10**9)
+
+        def start(episode: int) -> list[str]:
+            task = tasks[episode % len(tasks)]
+            env.load(task.goal["task"], task.goal["variation"], "easy", generateGoldPath=gold)
+            return env.reset()[1]["valid"]
+
+        state = {"valid": start(0), "episodes": 0, "steps": 0}
+
+        def step(rng: random.Random) -> int:
+            _, _, done, infos = env.step(rng.choice(playable(state["valid"])))
+            state["valid"], state["steps"] = infos["valid"], state["steps"] + 1
+            if done or state["steps"] >= ADAPTED_EPISODE:
+                state["episodes"], state["steps"] = state["episodes"] + 1, 0
+                state["valid"] = start(state["episodes"])
+            return 1
+        return step
+    return make
+
+
+def scienceworld_adapter_stepper(expert_advice: bool) -> Callable[[], Stepper]:
+    """The adapter playing the same way: a random :func:`playable` action, given as text."""
+    def make() -> Stepper:
+        from clsim.envs.textworlds.scienceworld import ScienceWorldEnv
+
+        tasks, env = scienceworld_tasks(), ScienceWorldEnv(max_steps=ADAPTED_EPISODE, expert_advice=expert_advice)
+        env.reset(options={"task": tasks[0]})
+        state = {"episodes": 0}
+
+        def step(rng: random.Random) -> int:
+            _, _, terminated, truncated, _ = env.step(rng.choice(playable(env.valid)))
+            if terminated or truncated:
+                state["episodes"] += 1
+                env.reset(options={"task": tasks[state["episodes"] % len(tasks)]})
+            return 1
+        return step
+    return make
+
+
+def textworld_tasks() -> list:
+    from clsim.envs import get_family
+
+    return get_family("textworld").make_tasks("simple", "easy", "train", 8, 0)
+
+
+def textworld_raw_stepper(policy: bool) -> Callable[[], Stepper]:
+    """TextWorld's own API on the adapter's games (generated into clsim's cache before the clock starts), asked
+    for the same state the adapter shows (description, inventory, objective, score): random admissible commands,
+    the next game after 60 commands or the end; with `policy`, the walkthrough from every state, as the adapter's
+    expert needs."""
+    def make() -> Stepper:
+        import textworld
+
+        from clsim.envs.textworlds.tw import game_file
+
+        paths = [game_file(t.behavior, t.environment, t.split, t.goal["seed"]) for t in textworld_tasks()]
+        infos = textworld.EnvInfos(admissible_commands=True, policy_commands=policy, description=True, inventory=True,
+                                   objective=True, score=True, max_score=True, won=True, lost=True)
+        state: dict = {"episodes": 0, "steps": 0}
+
+        def start(episode: int) -> None:
+            if "env" in state:
+                state["env"].close()
+            state["env"] = textworld.start(str(paths[episode % len(paths)]), request_infos=infos)
+            state["valid"] = state["env"].reset().admissible_commands
+
+        start(0)
+
+        def step(rng: random.Random) -> int:
+            game, _, done = state["env"].step(rng.choice(state["valid"]))
+            state["valid"], state["steps"] = game.admissible_commands, state["steps"] + 1
+            if done or state["steps"] >= ADAPTED_EPISODE:
+                state["episodes"], state["steps"] = state["episodes"] + 1, 0
+                start(state["episodes"])
+            return 1
+        return step
+    return make
+
+
+def textworld_adapter_stepper(expert_advice: bool) -> Callable[[], Stepper]:
+    def make() -> Stepper:
+        from clsim.envs.textworlds.tw import TextWorldEnv
+
+        return adapter_stepper(TextWorldEnv(max_steps=ADAPTED_EPISODE, expert_advice=expert_advice),
+                               textworld_tasks())
+    return make
+
+
+def adapter_stepper(env, tasks: list) -> Stepper:
+    """A clsim adapter env playing `tasks` in turn with random candidates."""
     state = {"obs": env.reset(options={"task": tasks[0]})[0], "episodes": 0}
 
     def step(rng: random.Random) -> int:
@@ -214,6 +325,14 @@ def main() -> None:
         "TextWorldExpress (the adapter's games), gold paths": textworld_express_same_games_stepper(gold=True),
         "twx adapter (clsim/TextWorldExpress-v0, cookingworld)": twx_adapter_stepper(expert_advice=True),
         "BabyAI (BabyAI-GoToLocal-v0)": gymnasium_stepper("BabyAI-GoToLocal-v0", False),
+        "ScienceWorld (the adapter's tasks)": scienceworld_raw_stepper(gold=False),
+        "scienceworld adapter, expert_advice=False": scienceworld_adapter_stepper(expert_advice=False),
+        "ScienceWorld (the adapter's tasks), gold paths": scienceworld_raw_stepper(gold=True),
+        "scienceworld adapter (clsim/ScienceWorld-v0)": scienceworld_adapter_stepper(expert_advice=True),
+        "TextWorld (the adapter's games)": textworld_raw_stepper(policy=False),
+        "textworld adapter, expert_advice=False": textworld_adapter_stepper(expert_advice=False),
+        "TextWorld (the adapter's games), walkthrough": textworld_raw_stepper(policy=True),
+        "textworld adapter (clsim/TextWorld-v0)": textworld_adapter_stepper(expert_advice=True),
     }
     results: dict[str, float | str] = {}
     for name, make in worlds.items():
@@ -228,11 +347,18 @@ def main() -> None:
         for name in [n for n in worlds if n.startswith("household")]:
             results[f"ratio {name} / TextWorldExpress"] = results[name] / twx
     for raw, adapter, label in (
-            ("TextWorldExpress (the adapter's games)", "twx adapter, expert_advice=False", "without expert"),
+            ("TextWorldExpress (the adapter's games)", "twx adapter, expert_advice=False", "twx, without expert"),
             ("TextWorldExpress (the adapter's games), gold paths", "twx adapter (clsim/TextWorldExpress-v0, cookingworld)",
-             "with gold paths")):
+             "twx, with gold paths"),
+            ("ScienceWorld (the adapter's tasks)", "scienceworld adapter, expert_advice=False",
+             "scienceworld, without expert"),
+            ("ScienceWorld (the adapter's tasks), gold paths", "scienceworld adapter (clsim/ScienceWorld-v0)",
+             "scienceworld, with gold paths"),
+            ("TextWorld (the adapter's games)", "textworld adapter, expert_advice=False", "textworld, without expert"),
+            ("TextWorld (the adapter's games), walkthrough", "textworld adapter (clsim/TextWorld-v0)",
+             "textworld, with walkthrough")):
         if isinstance(results[raw], float) and isinstance(results[adapter], float):
-            results[f"twx adapter overhead {label}: time per step, adapter / raw"] = results[raw] / results[adapter]
+            results[f"adapter overhead {label}: time per step, adapter / raw"] = results[raw] / results[adapter]
     if isinstance(babyai, float):
         results["ratio navigation / BabyAI"] = results["navigation (clsim/Navigation-v0)"] / babyai
         results["ratio household / BabyAI"] = results[household] / babyai
