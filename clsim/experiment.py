@@ -16,6 +16,7 @@ import torch
 from .agents import LMPolicyConfig
 from .agents.base import Agent
 from .agents.registry import agent_config
+from .devices import check_placement
 from .envs import get_family
 from .envs.core import WorldFamily
 from .eval.checkpoints import latest_samples
@@ -24,6 +25,7 @@ from .eval.logs import check_loggers
 from .eval.rundir import RunDirectory
 from .eval.summary import add_forward_transfer, plot_run, summarise
 from .learners import LearnerConfig, get_learner, learner_settings, settings_class, settings_of
+from .learners.flop_budget import check_budget_support
 from .learners.registry import LEARNERS, current_name
 from .run import Resume, deterministic, execute
 from .streams import Blurry, Setup, Stream, get_setup
@@ -54,6 +56,8 @@ class RunConfig:
     random_baseline: bool = True
     threads: int | None = None  # CPU threads of torch; None: this machine's default, recorded when the run starts.
     # The count changes the numbers (reductions split differently), so a resumed run uses the run's own.
+    device: str = "cpu"  # where the agent's tensors live: cpu, cuda, cuda:N, mps
+    dtype: str = "float32"  # its floating-point type: float32, float64, bfloat16, float16
     learner_config: LearnerConfig = field(default_factory=LearnerConfig)
     policy_config: LMPolicyConfig = field(default_factory=LMPolicyConfig)
     agent_options: dict[str, Any] = field(default_factory=dict)  # the agent's config fields (--agent-option)
@@ -99,6 +103,8 @@ class RunConfig:
             Blurry.parse(self.blurry)
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise ValueError(f"threads must be an integer >= 1, got {self.threads!r}")
+        check_placement(self.device, self.dtype)
+        check_budget_support(get_learner(self.learner), getattr(self.learner_config, "flops_per_sample", 0.0))
         if self.stream_file is not None:
             path = Path(self.stream_file)
             _, samples = read_jsonl(path, self.world, self.get_setup())
@@ -199,7 +205,7 @@ def run_experiment(config: RunConfig, out: Path,
     check_loggers(loggers)
     RunDirectory.check_new(out)
     return deterministic(lambda: execute(config, out, config.checkpoint_every, None, on_sample, on_eval, loggers),
-                         config.threads)
+                         config.threads, config.device, config.dtype)
 
 
 def resume_experiment(out: Path, on_sample: Callable[[int], None] | None = None,
@@ -209,7 +215,8 @@ def resume_experiment(out: Path, on_sample: Callable[[int], None] | None = None,
     check_loggers(loggers)
     run, config, segments = _open_unfinished(out)
     return deterministic(lambda: execute(config, out, config.checkpoint_every, Resume(run, segments), on_sample,
-                                         on_eval, loggers), config.threads)
+                                         on_eval, loggers), config.threads, config.device,
+                         config.dtype)
 
 
 def resume_plan(out: Path) -> tuple[RunConfig, int]:

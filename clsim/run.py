@@ -19,6 +19,7 @@ import torch
 from .agents import make_agent
 from .agents.base import Agent
 from .agents.registry import agent_spec, load_weights
+from .devices import placed
 from .envs import get_family
 from .envs.core import WorldFamily
 from .eval.checkpoints import Checkpoint, load_latest, restore_rng, rng_state, save_checkpoint
@@ -83,13 +84,16 @@ class Resume:
     stored_segments: list[str] | None
 
 
-def deterministic(job: Callable[[], dict[str, Any]], threads: int) -> dict[str, Any]:
-    """`job` with torch's deterministic algorithms on `threads` threads, the caller's settings restored after."""
+def deterministic(job: Callable[[], dict[str, Any]], threads: int, device: str = "cpu",
+                  dtype: str = "float32") -> dict[str, Any]:
+    """`job` with torch's deterministic algorithms on `threads` threads, its tensors on `device` in `dtype`; the
+    caller's settings restored after."""
     previous = torch.are_deterministic_algorithms_enabled(), torch.get_num_threads()
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(threads)
     try:
-        return job()
+        with placed(device, dtype):
+            return job()
     finally:
         torch.use_deterministic_algorithms(previous[0])
         torch.set_num_threads(previous[1])
@@ -175,9 +179,11 @@ def _feed_steps(schedule: Schedule, run: RunDirectory, start: int, checkpoint_ev
 
 
 def run_cost(agent: Agent, learner: Any, steps: int, seconds: float) -> dict[str, Any]:
+    tokens = getattr(agent, "tokens_processed", None)  # language-model agents count what they read
     return {"wall_seconds": round(seconds, 2), "samples_per_second": round(steps / seconds, 3),
             **learner_cost(learner), "peak_rss_mb": peak_rss_mb(),
-            "trainable_parameters": sum(p.numel() for p in trainable(agent))}
+            "trainable_parameters": sum(p.numel() for p in trainable(agent)),
+            **({"tokens_processed": tokens} if tokens is not None else {})}
 
 
 def _check_segments(out: Path, stored: list[str] | None, rebuilt: tuple[str, ...]) -> None:

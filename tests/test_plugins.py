@@ -81,8 +81,8 @@ def test_a_learner_in_one_file_outside_the_package_takes_its_own_options_from_th
     saved = json.loads((tmp_path / "run" / "config.json").read_text())["learner_config"]
     assert saved["scale"] == 0.5 and saved["warmup"] == 3 and "alpha" not in saved, saved
     for option, message in [("scale=big", "learner my_learner:ScaledFinetune option scale takes a float, got 'big'"),
-                            ("alpha=0.3", "KEY one of: batch_size, clip_grad, lr, memory_size, online_iter, scale, "
-                                          "stream_batch, warmup")]:
+                            ("alpha=0.3", "KEY one of: batch_size, clip_grad, flops_per_sample, lr, memory_size, "
+                                          "online_iter, scale, stream_batch, warmup")]:
         bad = train(tmp_path / "bad", "--learner", "my_learner:ScaledFinetune", "--learner-option", option)
         assert bad.exit_code == 2 and message in text(bad), bad.output
 

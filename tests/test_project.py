@@ -31,7 +31,7 @@ def test_console_script_points_at_the_cli():
 
 
 # clsim's layers, lowest first: a module may import from its own layer and the ones below, never above.
-LAYERS = ({"files", "options", "plugins", "provenance"}, {"envs", "records"}, {"streams"}, {"agents", "learners"},
+LAYERS = ({"devices", "files", "options", "plugins", "provenance"}, {"envs", "records"}, {"streams"}, {"agents", "learners"},
           {"eval"}, {"experiment", "run", "benchmark", "reevaluate", "interactive", "doctor"},
           {"cli", "__init__", "__main__"})
 
@@ -93,4 +93,5 @@ def test_import_clsim_alone_registers_every_world_with_gymnasium():
             "env = gymnasium.make('clsim/Navigation-v0'); print(type(env.unwrapped).__name__)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert out[0] == ("['clsim/BabyAI-v0', 'clsim/Household-v0', 'clsim/HouseholdHL-v0', 'clsim/Navigation-v0', "
-                      "'clsim/TextWorldExpress-v0']") and out[1] == "NavigationEnv"
+                      "'clsim/ScienceWorld-v0', 'clsim/TextWorld-v0', 'clsim/TextWorldExpress-v0']") and \
+        out[1] == "NavigationEnv"

@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
 import torch
 
 Observation = Mapping[str, Any]
 NEG_INF = -1e9
+
+
+def from_numpy(array: np.ndarray) -> torch.Tensor:
+    """`array` as a tensor where the run's tensors live (``--device``), floating point in the run's ``--dtype``;
+    ``torch.from_numpy`` would keep numpy's CPU memory and dtype."""
+    dtype = torch.get_default_dtype() if np.issubdtype(array.dtype, np.floating) else None
+    return torch.as_tensor(array, dtype=dtype, device=torch.get_default_device())
 
 
 @runtime_checkable

@@ -39,7 +39,7 @@ import torch
 from torch import nn
 
 from ..options import check_settings
-from .base import NEG_INF, ActByScores, Observation, pad_ids
+from .base import NEG_INF, ActByScores, Observation, from_numpy, pad_ids
 from .line_encoder import LineEncoder
 from .lm_policy import context_encoder
 from .registry import AGENTS
@@ -76,9 +76,9 @@ def _scatter(shape: Sequence[int], entries: Sequence[np.ndarray], batch_axis: in
     out = torch.zeros(tuple(shape))
     table = np.concatenate(entries) if entries else np.zeros((0, len(shape)))
     if len(table):
-        index = [torch.from_numpy(table[:, i].astype(np.int64)) for i in range(table.shape[1] - 1)]
-        index.insert(batch_axis, torch.from_numpy(np.repeat(np.arange(len(entries)), [len(e) for e in entries])))
-        out[tuple(index)] = torch.from_numpy(table[:, -1]).to(out.dtype)
+        index = [from_numpy(table[:, i].astype(np.int64)) for i in range(table.shape[1] - 1)]
+        index.insert(batch_axis, from_numpy(np.repeat(np.arange(len(entries)), [len(e) for e in entries])))
+        out[tuple(index)] = from_numpy(table[:, -1]).to(out.dtype)
     return out
 
 
@@ -174,7 +174,7 @@ class GroundedPolicy(ActByScores, nn.Module):
             if fresh:
                 cache.update(zip(fresh, encode(fresh)))
             table = torch.stack([cache[k] for k in keys])
-        return table[torch.from_numpy(rank[inverse.reshape(-1)])]
+        return table[from_numpy(rank[inverse.reshape(-1)])]
 
     def _start_batch(self) -> None:
         """Drop the parsed steps once there are too many, and rollouts' encodings once the weights changed (or
@@ -203,8 +203,8 @@ class GroundedPolicy(ActByScores, nn.Module):
         index, types, slots, flat_lines = self._layout(steps, instructions.shape[1])
         width = flat_lines.shape[1]
         has_name = torch.zeros(flat_lines.shape, dtype=torch.bool)
-        has_name[flat_lines > 0] = torch.from_numpy(np.concatenate([s.has_name for s in steps]))
-        flags = torch.from_numpy(np.concatenate([s.flags for s in steps]))
+        has_name[flat_lines > 0] = from_numpy(np.concatenate([s.has_name for s in steps]))
+        flags = from_numpy(np.concatenate([s.flags for s in steps]))
         flags = flags if c.match_flags else torch.zeros_like(flags)
         line_vecs = line_vecs + self.flag_proj(flags)
         named, at_named = torch.cat([torch.zeros(1, 2), flags])[flat_lines].unbind(-1)  # [B, L] each

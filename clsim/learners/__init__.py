@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (registration)
     esr,
     ewcpp,
     finetune,
+    icl,
     joint,
     knn,
     lwf,

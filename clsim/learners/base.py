@@ -20,6 +20,7 @@ from torch import nn
 from ..agents.base import NEG_INF, score_batch
 from ..envs.core import Episode
 from ..options import check_settings
+from .flop_budget import FlopBudget, check_budget_support
 from .memory import EpisodeMemory, MemoryItem
 
 
@@ -34,6 +35,7 @@ class LearnerConfig:
     online_iter: float = 1.75  # CL-ALFRED: 1; each episode is trained on online_iter x stream_batch = 7 times
     memory_size: int = 50  # episodes (CL-ALFRED: 500)
     clip_grad: float = 5.0
+    flops_per_sample: float = 0.0  # training FLOPs each sample earns (--budget); 0: no budget
     minimums: ClassVar[Mapping[str, float]] = {}  # a subclass's counts and periods, refused below these
 
     def __post_init__(self) -> None:
@@ -42,6 +44,8 @@ class LearnerConfig:
             raise ValueError(f"stream_batch must be in 1..batch_size ({self.batch_size}), got {self.stream_batch}")
         if self.online_iter <= 0:
             raise ValueError(f"online_iter must be > 0, got {self.online_iter}")
+        if self.flops_per_sample < 0:
+            raise ValueError(f"flops_per_sample (--budget) must be >= 0, got {self.flops_per_sample}")
 
 
 SHARED_SETTINGS = frozenset(f.name for f in fields(LearnerConfig))
@@ -150,6 +154,7 @@ class Learner:
     uses_labels: ClassVar[bool] = False  # True: the run loop calls label(uid, segment label) before each sample
     keeps_logits: ClassVar[bool] = False
     trains_parameters: ClassVar[bool] = True  # False: learns without gradients (knn), so any agent will do
+    supports_flop_budget: ClassVar[bool] = True  # its updates run in _train_pending (--budget can skip them)
     config_class: ClassVar[type[LearnerConfig]] = LearnerConfig  # its settings (--learner-option)
 
     def __init__(self, agent: nn.Module, config: LearnerConfig | None = None, seed: int = 0) -> None:
@@ -163,6 +168,8 @@ class Learner:
         self.memory = EpisodeMemory(self.config.memory_size if self.uses_memory else 0, self.rng)
         self.pending: list[Episode] = []
         self.budget = 0.0
+        check_budget_support(type(self), self.config.flops_per_sample)
+        self.flop_budget = FlopBudget(self.config.flops_per_sample) if self.config.flops_per_sample else None
         self.samples_seen = 0
         self.updates = 0
         self.loss_curve: list[tuple[int, float]] = []  # (update, loss) since the run loop last took them
@@ -174,6 +181,8 @@ class Learner:
             self.pending.append(episode)
             self.samples_seen += 1
             self.budget += self.config.online_iter
+            if self.flop_budget is not None:
+                self.flop_budget.earn()
             if len(self.pending) == self.config.stream_batch:
                 self._train_pending()
 
@@ -190,7 +199,8 @@ class Learner:
         return {"agent": self.agent.state_dict(),
                 "optimizer": self.optimizer.state_dict() if self.optimizer is not None else None,
                 "memory": self.memory.state_dict(), "rng": self.rng.getstate(), "pending": list(self.pending),
-                "budget": self.budget, "samples_seen": self.samples_seen, "updates": self.updates}
+                "budget": self.budget, "samples_seen": self.samples_seen, "updates": self.updates,
+                **({"flop_budget": self.flop_budget.state_dict()} if self.flop_budget is not None else {})}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.agent.load_state_dict(state["agent"])
@@ -200,6 +210,8 @@ class Learner:
         self.rng.setstate(state["rng"])
         self.pending, self.budget = list(state["pending"]), state["budget"]
         self.samples_seen, self.updates = state["samples_seen"], state["updates"]
+        if "flop_budget" in state:
+            self.flop_budget = FlopBudget.from_state(state["flop_budget"])
 
     # ----- to override ------------------------------------------------------------------------
     def loss(self, stream: StepBatch, replay: StepBatch | None, items: list[MemoryItem]) -> torch.Tensor:
@@ -263,6 +275,15 @@ class Learner:
             return [None] * len(stream.episodes)
         return stream.rows_to_store(stream.logits)
 
+    def _update(self) -> tuple[StepBatch, float]:
+        """One update on the pending stream batch and replayed memory: retrieval (MIR's and PerpR's look-ahead
+        included), the gradient step and the after-update hook, all of which a FLOP budget charges."""
+        items = self.retrieve(self.config.batch_size - len(self.pending)) if self.uses_memory else []
+        stream, replay = self.forward_split(self.pending, items)
+        loss = self.step(stream, replay, items)
+        self.after_update(stream, replay, items)
+        return stream, loss
+
     def _train_pending(self) -> None:
         """Spend the whole-number part of the budget on updates, then offer the batch to memory."""
         updates = int(self.budget)
@@ -270,12 +291,12 @@ class Learner:
         self.agent.train()
         stream = None
         for _ in range(updates):
-            items = self.retrieve(self.config.batch_size - len(self.pending)) if self.uses_memory else []
-            stream, replay = self.forward_split(self.pending, items)
-            loss = self.step(stream, replay, items)
+            if self.flop_budget is not None and not self.flop_budget.affordable():
+                self.flop_budget.skip()
+                continue
+            stream, loss = self.flop_budget.spend(self._update) if self.flop_budget is not None else self._update()
             self.updates += 1
             self.loss_curve.append((self.updates, loss))
-            self.after_update(stream, replay, items)
         if self.uses_memory:
             self.remember(stream)
         self.pending = []

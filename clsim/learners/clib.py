@@ -82,6 +82,7 @@ class CLIB(Learner):
     """CLIB: memory-only training on a class-balanced importance memory, with an adaptive learning rate."""
 
     name = "clib"
+    supports_flop_budget = False  # schedules its own updates
     uses_labels: ClassVar[bool] = True  # for memory management only (see the module doc)
     importance_ratio: ClassVar[float] = 0.9
     lr_step: ClassVar[float] = 0.95

@@ -29,6 +29,7 @@ class JointConfig(LearnerConfig):
 @register
 class Joint(Learner):
     name = "joint"
+    supports_flop_budget = False  # schedules its own updates
     config_class = JointConfig
     uses_memory = False
 

@@ -20,6 +20,7 @@ from .registry import register
 @register
 class KNN(Learner):
     name = "knn"
+    supports_flop_budget = False  # schedules its own updates
     uses_memory = False
     trains_parameters = False
 

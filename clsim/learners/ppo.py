@@ -115,8 +115,8 @@ class PPOLearner:
         env = PoolVecEnv(family, c.ppo_envs, self.pool, arrays, c.ppo_max_steps)
         self.model = MaskablePPO(AgentActorCritic, env, learning_rate=c.ppo_lr, n_steps=c.ppo_max_steps,
                                  batch_size=c.ppo_minibatch, n_epochs=c.ppo_epochs, ent_coef=c.ppo_entropy,
-                                 policy_kwargs={"agent": self.agent, "words": arrays.tokenizer.words}, device="cpu",
-                                 verbose=0)
+                                 policy_kwargs={"agent": self.agent, "words": arrays.tokenizer.words},
+                                 device=next(self.agent.parameters()).device, verbose=0)
         self.world = world
 
     def _practise(self) -> None:

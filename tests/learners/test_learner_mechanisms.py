@@ -166,7 +166,9 @@ def test_every_learner_declares_settings_the_command_line_can_set(name):
     assert cls(**parse_options(options, cls, name)) == defaults, "every setting round-trips through KEY=VALUE"
 
 
-@pytest.mark.parametrize("name", [n for n in learner_names("demonstrations") if n != "joint"])  # joint: at the end
+# joint learns at the end; icl learns only what its language model makes of examples in the prompt, and a test
+# has no pretrained one (tests/learners/test_icl.py checks its retrieval, budget and token count)
+@pytest.mark.parametrize("name", [n for n in learner_names("demonstrations") if n not in ("joint", "icl")])
 def test_every_online_learner_learns_the_episodes_it_trains_on(name):
     agent, learner = make(name, batch_size=4, stream_batch=2, online_iter=6, memory_size=4, lr=3e-3)
     episodes = [varied_episode(str(i), [i % 4, (i + 1) % 4]) for i in range(4)]
@@ -352,8 +354,8 @@ def test_clibs_one_sided_test_matches_scipys_and_steps_the_rates_towards_the_bet
     assert learner.optimizer.param_groups[0]["lr"] == pytest.approx(0.95**2 * 1e-3)
 
 
-@pytest.mark.parametrize("name", [n for n in learner_names("demonstrations") if n != "joint"])
-def test_every_learner_continues_from_its_state_dict_as_if_never_stopped(name):
+@pytest.mark.parametrize("name", [n for n in learner_names("demonstrations") if n not in ("joint", "icl")])  # icl:
+def test_every_learner_continues_from_its_state_dict_as_if_never_stopped(name):  # its agent's checkpoint, test_icl
     episodes = [varied_episode(str(i), [i % 4, (i + 1) % 4, (i + 2) % 4]) for i in range(8)]
     settings = dict(batch_size=4, stream_batch=2, online_iter=1.5, memory_size=3, snapshot_period=2,
                     mir_candidates=2)
