@@ -104,6 +104,11 @@ def train(
             options=learner_options(learner_option, [learner], online_iter=online_iter, memory_size=memory_size,
                                     flops_per_sample=budget)))
     summary = _learn_with_progress(config, target, start, partial(learn, loggers=loggers), resumed=resume is not None)
+    _print_outcome(config, target, summary)
+
+
+def _print_outcome(config: RunConfig, target: Path, summary: dict[str, Any]) -> None:
+    """The run's tables, then what it cost and where its files are."""
     print_run_results(console, summary, config.get_setup().unit,
                       tuple(getattr(get_family(config.world), "table_scores", ())))
     cost = summary["cost"]
