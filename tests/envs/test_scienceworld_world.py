@@ -122,6 +122,7 @@ def test_candidates_are_bounded_hold_the_expert_action_and_bad_actions_never_rai
     env.close()
 
 
+@pytest.mark.slow  # ~40 s: each of check_env's resets draws a random task, and some gold paths run 130 steps
 def test_gymnasium_conformance():
     env = gym.make("clsim/ScienceWorld-v0").unwrapped
     check_env(env, skip_render_check=True)
