@@ -20,8 +20,6 @@ import gymnasium as gym
 import numpy as np
 
 from ..core import (
-    Demonstration,
-    EnvEpisode,
     Task,
     check_cell,
     check_render_mode,
@@ -30,6 +28,7 @@ from ..core import (
     text_spaces,
 )
 from .requirements import require
+from .suite import SuiteFamily
 
 SKILLS = ("goto", "pickup", "open", "putnext", "unlock", "synth")  # BabyAI's curriculum order
 LEVELS: dict[str, dict[str, str]] = {
@@ -242,12 +241,13 @@ def make_task(skill: str, size: str, split: str, level_seed: int) -> Task | None
                 goal={"level": level, "seed": seed, "expert_length": steps}, instruction=mission, steps=(), seed=seed)
 
 
-class BabyAIFamily:
+class BabyAIFamily(SuiteFamily):
     """BabyAI as a :class:`clsim.envs.core.WorldFamily`: behaviors are its skill families, environments one room
     or several."""
 
     name = "babyai"
     env_id = "clsim/BabyAI-v0"
+    env_class = BabyAIEnv
     behaviors = SKILLS
     environments = tuple(LEVELS)
     action_classes = ACTIONS
@@ -284,24 +284,6 @@ class BabyAIFamily:
             if self._tasks[key] is not None:
                 tasks.append(self._tasks[key])
         return tasks
-
-    def demonstrate(self, task: Task) -> Demonstration:
-        """Follow the BabyAI bot, recording what the agent's env shows at every step."""
-        from ..core import replay_expert
-
-        return replay_expert(BabyAIEnv(max_steps=10**6), task)
-
-    def make_env(self, **kwargs: Any) -> BabyAIEnv:
-        return BabyAIEnv(**kwargs)
-
-    def episodes(self, tasks: list[Task], max_steps: int) -> list[EnvEpisode]:
-        """The evaluator's path: the tasks as episodes without the bot's advice (its replanning at every step
-        costs more than the agent)."""
-        return [EnvEpisode(BabyAIEnv(max_steps=max_steps, expert_advice=False), task) for task in tasks]
-
-    @staticmethod
-    def expert_length(task: Task) -> int:
-        return int(task.goal["expert_length"])
 
     def vocabulary(self) -> list[str]:
         """Every word the renderer, the missions and the candidates use."""

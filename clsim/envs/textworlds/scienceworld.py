@@ -33,18 +33,16 @@ import gymnasium as gym
 import numpy as np
 
 from ..core import (
-    Demonstration,
-    EnvEpisode,
     Task,
     check_cell,
     check_render_mode,
     normalise_action,
     render_ansi,
-    replay_expert,
     text_spaces,
 )
 from .requirements import require
 from .servers import ServerPool
+from .suite import SuiteFamily
 from .text import clsim_text
 
 # The paper's 10 topics in its order (Table 1), each with its tasks in order.
@@ -240,12 +238,13 @@ class ScienceWorldEnv(gym.Env):
         return FAMILY.make_tasks(topic, environment, "train", 1, int(rng.integers(2**31)))[0]
 
 
-class ScienceWorldFamily:
+class ScienceWorldFamily(SuiteFamily):
     """ScienceWorld as a :class:`clsim.envs.core.WorldFamily`: behaviors are its topics, environments its
     simplification levels."""
 
     name = "scienceworld"
     env_id = "clsim/ScienceWorld-v0"
+    env_class = ScienceWorldEnv
     behaviors = tuple(TOPICS)
     environments = tuple(SIMPLIFICATIONS)
     action_classes = ("open", "close", "go", "pick", "put", "move", "focus", "activate", "deactivate", "use",
@@ -321,26 +320,6 @@ class ScienceWorldFamily:
             except UnsolvedByGoldPath:
                 self._tasks[key] = None
         return self._tasks[key]
-
-    def demonstrate(self, task: Task) -> Demonstration:
-        """Follow the gold path, recording what the agent's env shows at every step."""
-        env = ScienceWorldEnv(max_steps=10**6)
-        try:
-            return replay_expert(env, task)
-        finally:
-            env.close()
-
-    def make_env(self, **kwargs: Any) -> ScienceWorldEnv:
-        return ScienceWorldEnv(**kwargs)
-
-    def episodes(self, tasks: list[Task], max_steps: int) -> list[EnvEpisode]:
-        """The evaluator's path: the tasks as episodes without expert advice, at most `parallel_episodes` at once."""
-        return [EnvEpisode(ScienceWorldEnv(max_steps=max_steps, expert_advice=False), task, self.facts_key)
-                for task in tasks]
-
-    @staticmethod
-    def expert_length(task: Task) -> int:
-        return int(task.goal["expert_length"])
 
     @cached_property
     def _vocabulary(self) -> list[str]:

@@ -26,17 +26,15 @@ import gymnasium as gym
 import numpy as np
 
 from ..core import (
-    Demonstration,
-    EnvEpisode,
     Task,
     check_cell,
     check_render_mode,
     normalise_action,
     render_ansi,
-    replay_expert,
     text_spaces,
 )
 from .requirements import require
+from .suite import SuiteFamily, demonstration_words
 from .text import clsim_text
 
 CHALLENGES = ("coin_collector", "treasure_hunter", "simple")  # in the order tw-make lists them
@@ -231,12 +229,13 @@ def make_task(challenge: str, environment: str, split: str, game_seed: int) -> T
                 seed=game_seed)
 
 
-class TextWorldFamily:
+class TextWorldFamily(SuiteFamily):
     """TextWorld as a :class:`clsim.envs.core.WorldFamily`: behaviors are its challenges, environments two
     difficulty levels of each."""
 
     name = "textworld"
     env_id = "clsim/TextWorld-v0"
+    env_class = TextWorldEnv
     behaviors = CHALLENGES
     environments = tuple(SETTINGS)
     action_classes = ("go", "take", "put", "drop", "open", "close", "unlock", "lock", "insert", "eat", "look",
@@ -281,38 +280,11 @@ class TextWorldFamily:
             self._tasks[key] = make_task(*key)
         return self._tasks[key]
 
-    def demonstrate(self, task: Task) -> Demonstration:
-        """Follow the walkthrough, recording what the agent's env shows at every step."""
-        env = TextWorldEnv(max_steps=10**6)
-        try:
-            return replay_expert(env, task)
-        finally:
-            env.close()
-
-    def make_env(self, **kwargs: Any) -> TextWorldEnv:
-        return TextWorldEnv(**kwargs)
-
-    def episodes(self, tasks: list[Task], max_steps: int) -> list[EnvEpisode]:
-        """The evaluator's path: the tasks as episodes without the walkthrough planned at every step."""
-        return [EnvEpisode(TextWorldEnv(max_steps=max_steps, expert_advice=False), task, self.facts_key)
-                for task in tasks]
-
-    @staticmethod
-    def expert_length(task: Task) -> int:
-        return int(task.goal["expert_length"])
-
     @cached_property
     def _vocabulary(self) -> list[str]:
-        words: set[str] = set()
-        for environment in SETTINGS:
-            for challenge in CHALLENGES:
-                for game_seed in VOCABULARY_SEEDS:
-                    demo = self.demonstrate(self._task(challenge, environment, "train", game_seed))
-                    words.update(demo.task.instruction.split())
-                    for step in demo.steps:
-                        words.update(step.observation.split())
-                        words.update(w for c in step.candidates for w in c.split())
-        return sorted(words)
+        return demonstration_words(self.demonstrate(self._task(challenge, environment, "train", game_seed))
+                                   for environment in SETTINGS for challenge in CHALLENGES
+                                   for game_seed in VOCABULARY_SEEDS)
 
     def vocabulary(self) -> list[str]:
         """The words of the instructions, observations and candidates of a fixed sample of training games."""

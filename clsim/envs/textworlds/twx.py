@@ -22,8 +22,6 @@ import gymnasium as gym
 import numpy as np
 
 from ..core import (
-    Demonstration,
-    EnvEpisode,
     Task,
     check_cell,
     check_render_mode,
@@ -33,6 +31,7 @@ from ..core import (
 )
 from .requirements import require
 from .servers import ServerPool
+from .suite import SuiteFamily, demonstration_words
 from .text import clsim_text
 
 GAMES = ("cookingworld", "twc", "coin", "mapreader", "arithmetic", "sorting", "simonsays", "peckingorder")
@@ -266,12 +265,13 @@ def make_task(game: str, size: str, split: str, game_seed: int) -> Task:
                 instruction=instruction, steps=(), seed=game_seed)
 
 
-class TwxFamily:
+class TwxFamily(SuiteFamily):
     """TextWorldExpress as a :class:`clsim.envs.core.WorldFamily`: behaviors are its games, environments its
     map sizes (a game without a map comes in the ``small`` size only)."""
 
     name = "twx"
     env_id = "clsim/TextWorldExpress-v0"
+    env_class = TextWorldExpressEnv
     behaviors = GAMES
     environments = tuple(SIZES)
     action_classes = ("take", "put", "open", "close", "move", "read", "look", "inventory", "examine", "smell",
@@ -319,41 +319,10 @@ class TwxFamily:
             self._tasks[key] = make_task(*key)
         return self._tasks[key]
 
-    def demonstrate(self, task: Task) -> Demonstration:
-        """Follow the gold path, recording what the agent's env shows at every step."""
-        from ..core import replay_expert
-
-        env = TextWorldExpressEnv(max_steps=10**6)
-        try:
-            return replay_expert(env, task)
-        finally:
-            env.close()
-
-    def make_env(self, **kwargs: Any) -> TextWorldExpressEnv:
-        return TextWorldExpressEnv(**kwargs)
-
-    def episodes(self, tasks: list[Task], max_steps: int) -> list[EnvEpisode]:
-        """The evaluator's path: the tasks as episodes without the gold agent (it plays each game through at
-        every reset). The rollout plays at most `parallel_episodes` of them at once (a Java process each)."""
-        return [EnvEpisode(TextWorldExpressEnv(max_steps=max_steps, expert_advice=False), task, self.facts_key)
-                for task in tasks]
-
-    @staticmethod
-    def expert_length(task: Task) -> int:
-        return int(task.goal["expert_length"])
-
     @cached_property
     def _vocabulary(self) -> list[str]:
-        words: set[str] = set()
-        for size, games in SIZES.items():
-            for game in games:
-                for seed in VOCABULARY_SEEDS:
-                    demo = self.demonstrate(self._task(game, size, "train", seed))
-                    words.update(demo.task.instruction.split())
-                    for step in demo.steps:
-                        words.update(step.observation.split())
-                        words.update(w for c in step.candidates for w in c.split())
-        return sorted(words)
+        return demonstration_words(self.demonstrate(self._task(game, size, "train", seed))
+                                   for size, games in SIZES.items() for game in games for seed in VOCABULARY_SEEDS)
 
     def vocabulary(self) -> list[str]:
         """The words of the instructions, observations and candidates of a fixed sample of training games."""
