@@ -45,3 +45,22 @@ def make(name: str, **config) -> tuple:
              "put", "an", "on", "the", "moveahead", "rotateleft", "pickupobject", "stop", ".", *map(str, range(10))]
     agent = LMPolicy(words, TINY_POLICY, seed=0) if cls.trains_parameters else KNNPolicy(words, seed=0)
     return agent, cls(agent, settings_class(cls)(**config), seed=0)
+
+
+def follow_expert(observation, info) -> int:
+    """The index of the expert's advised action among the candidates (a `choose` for `play_to_end`)."""
+    return observation["candidates"].index(info["expert_action"])
+
+
+def play_to_end(env, task, choose, check=None):
+    """Play `task` in `env` to its end with `choose(observation, info) -> action`, calling `check(observation)`
+    after every step if given; the final info and the rewards."""
+    observation, info = env.reset(options={"task": task})
+    rewards, done = [], False
+    while not done:
+        observation, reward, terminated, truncated, info = env.step(choose(observation, info))
+        rewards.append(reward)
+        if check is not None:
+            check(observation)
+        done = terminated or truncated
+    return info, rewards

@@ -8,6 +8,7 @@ import sys
 import gymnasium as gym
 import numpy as np
 import pytest
+from conftest import follow_expert, play_to_end
 from gymnasium.utils.env_checker import check_env
 
 from clsim.envs import get_family
@@ -31,16 +32,6 @@ def textworld_family():
     return get_family("textworld")
 
 
-def play(env, task, choose):
-    observation, info = env.reset(options={"task": task})
-    rewards, done = [], False
-    while not done:
-        observation, reward, terminated, truncated, info = env.step(choose(observation, info))
-        rewards.append(reward)
-        done = terminated or truncated
-    return info, rewards
-
-
 @pytest.mark.parametrize("split", [pytest.param("train", marks=pytest.mark.slow),
                                    pytest.param("seen", marks=pytest.mark.slow), "unseen"])
 def test_the_expert_solves_every_challenge_and_level_with_the_games_score(textworld_family, split):
@@ -48,7 +39,7 @@ def test_the_expert_solves_every_challenge_and_level_with_the_games_score(textwo
     for environment in SETTINGS:
         for challenge in CHALLENGES:
             task = textworld_family.make_tasks(challenge, environment, split, 1, seed=7)[0]
-            info, rewards = play(env, task, lambda o, i: o["candidates"].index(i["expert_action"]))
+            info, rewards = play_to_end(env, task, follow_expert)
             assert info["success"] and info["textworld"]["score"] == 1.0, (challenge, environment, split)
             assert info["steps"] == task.goal["expert_length"] and sum(rewards) == pytest.approx(1.0)
     env.close()

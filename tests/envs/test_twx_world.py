@@ -8,6 +8,7 @@ import sys
 import gymnasium as gym
 import numpy as np
 import pytest
+from conftest import follow_expert, play_to_end
 from gymnasium.utils.env_checker import check_env
 
 from clsim.envs import get_family
@@ -26,24 +27,13 @@ def twx():
     return get_family("twx")
 
 
-def play(env, task, choose):
-    """Play `task` to its end with `choose(observation, info) -> action`; the final info and the rewards."""
-    observation, info = env.reset(options={"task": task})
-    rewards, done = [], False
-    while not done:
-        observation, reward, terminated, truncated, info = env.step(choose(observation, info))
-        rewards.append(reward)
-        done = terminated or truncated
-    return info, rewards
-
-
 @pytest.mark.parametrize("split", ["train", "seen", "unseen"])
 def test_the_expert_solves_every_game_and_size_with_the_suites_own_score(twx, split):
     env = TextWorldExpressEnv(max_steps=200)
     for size, games in SIZES.items():
         for game in games:
             for task in twx.make_tasks(game, size, split, 2, seed=7):
-                info, rewards = play(env, task, lambda o, i: o["candidates"].index(i["expert_action"]))
+                info, rewards = play_to_end(env, task, follow_expert)
                 assert info["success"] and info["twx"]["score"] == 1.0, (game, size, split)
                 assert info["goal_conditions"][0] == info["goal_conditions"][1] == task.goal["points"]
                 assert info["steps"] == task.goal["expert_length"] and sum(rewards) == pytest.approx(1.0)
