@@ -117,6 +117,8 @@ def test_setups_over_games_and_map_sizes(twx):
 def test_text_follows_clsims_convention():
     assert clsim_text("You see a box, that is empty. It weighs 2.5kg!") == \
         "you see a box , that is empty . it weighs 2.5kg !"
+    assert clsim_text("(A) note:\tTemp .5;  then 3.\nDone...") == "( a ) note : temp .5 ; then 3 . done . . ."
+    assert clsim_text("") == ""
 
 
 def test_a_missing_java_runtime_names_the_fix(monkeypatch):

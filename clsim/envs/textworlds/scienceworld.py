@@ -43,7 +43,7 @@ from ..core import (
 from .requirements import require
 from .servers import ServerPool
 from .suite import SuiteFamily
-from .text import clsim_text
+from .text import clsim_text, room_view
 
 # The paper's 10 topics in its order (Table 1), each with its tasks in order.
 TOPICS: dict[str, tuple[str, ...]] = {
@@ -193,9 +193,7 @@ class ScienceWorldEnv(gym.Env):
         return self.gold[self.done_gold] if self.on_path and self.done_gold < len(self.gold) else None
 
     def _show(self, feedback: str, infos: dict[str, Any]) -> None:
-        look = clsim_text(infos["look"])
-        self.feedback = "" if clsim_text(feedback) == look else clsim_text(feedback)  # "look around" repeats it
-        self.view = f"{look} {clsim_text(infos['inv'])}"
+        self.feedback, self.view = room_view(infos["look"], feedback, infos["inv"])
         self.valid = set(infos["valid"])
         self.candidates = self._candidates(sorted(self.valid))
 

@@ -14,3 +14,11 @@ _SPACES = re.compile(r"\s+")
 def clsim_text(text: str) -> str:
     """``"You see a box, that is empty."`` -> ``"you see a box , that is empty ."``."""
     return _SPACES.sub(" ", _PUNCTUATION.sub(r" \1 ", text.lower())).strip()
+
+
+def room_view(look: str, feedback: str, inventory: str) -> tuple[str, str]:
+    """(feedback, view) as an adapter shows them: the last action's words, left out when they only repeat the room
+    ("look around"), and the room's description followed by what the agent carries, all in clsim's text."""
+    room = clsim_text(look)
+    said = clsim_text(feedback)
+    return ("" if said == room else said), f"{room} {clsim_text(inventory)}"

@@ -35,7 +35,7 @@ from ..core import (
 )
 from .requirements import require
 from .suite import SuiteFamily, demonstration_words
-from .text import clsim_text
+from .text import clsim_text, room_view
 
 CHALLENGES = ("coin_collector", "treasure_hunter", "simple")  # in the order tw-make lists them
 SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
@@ -173,9 +173,7 @@ class TextWorldEnv(gym.Env):
 
     def _show(self, state: Any, feedback: str) -> None:
         self.state = state
-        description = clsim_text(state.description or "")
-        self.feedback = "" if clsim_text(feedback) == description else clsim_text(feedback)
-        self.view = f"{description} {clsim_text(state.inventory or '')}"
+        self.feedback, self.view = room_view(state.description or "", feedback, state.inventory or "")
         self.admissible = set(state.admissible_commands or ())
         valid = sorted(self.admissible)
         expert = self.expert_action()

@@ -32,7 +32,7 @@ from ..core import (
 from .requirements import require
 from .servers import ServerPool
 from .suite import SuiteFamily, demonstration_words
-from .text import clsim_text
+from .text import clsim_text, room_view
 
 GAMES = ("cookingworld", "twc", "coin", "mapreader", "arithmetic", "sorting", "simonsays", "peckingorder")
 # Each game's generation parameters per map size; games without a map or a length knob come in one size.
@@ -176,9 +176,7 @@ class TextWorldExpressEnv(gym.Env):
         return self.gold[self.done_gold] if self.on_path and self.done_gold < len(self.gold) else None
 
     def _show(self, infos: dict[str, Any], feedback: str) -> None:
-        look = clsim_text(infos["look"])
-        self.feedback = "" if clsim_text(feedback) == look else clsim_text(feedback)  # "look around" repeats it
-        self.view = f"{look} {clsim_text(infos['inventory'])}"
+        self.feedback, self.view = room_view(infos["look"], feedback, infos["inventory"])
         valid = sorted(set(infos["validActions"]))
         expert = self.expert_action()
         if expert is not None and expert not in valid:
