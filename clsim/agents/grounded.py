@@ -41,7 +41,7 @@ from torch import nn
 from ..options import check_settings
 from .base import NEG_INF, ActByScores, Observation, from_numpy, pad_ids
 from .line_encoder import LineEncoder
-from .lm_policy import context_encoder
+from .lm_policy import context_encoder, instruction_words
 from .registry import AGENTS
 from .step_parts import StepParser, StepParts
 from .tokenizer import WordTokenizer
@@ -55,6 +55,7 @@ class GroundedPolicyConfig:
     intermediate: int = 128
     word_dim: int = 48
     max_positions: int = 128  # instruction words + observation lines
+    max_instruction_words: int = 96  # an instruction's first words kept, so that a long one leaves room for lines
     max_line_words: int = 24
     relation_positions: int = 6  # leading relation words encoded by their position after the name
     dropout: float = 0.0
@@ -65,7 +66,8 @@ class GroundedPolicyConfig:
 
     def __post_init__(self) -> None:
         check_settings(self, {"hidden": 1, "layers": 1, "heads": 1, "intermediate": 1, "word_dim": 1,
-                              "max_positions": 1, "max_line_words": 1, "relation_positions": 1, "dropout": 0.0,
+                              "max_positions": 1, "max_instruction_words": 1, "max_line_words": 1,
+                              "relation_positions": 1, "dropout": 0.0,
                               "match_position": 0},
                        below={"dropout": 1.0}, divides=("heads", "hidden"))
 
@@ -122,7 +124,7 @@ class GroundedPolicy(ActByScores, nn.Module):
             self.affinity = nn.Linear(c.word_dim, c.hidden, bias=False)
             self.point_called = nn.Linear(c.hidden, 1)
             self.score_head = nn.Sequential(nn.Linear(5 * c.hidden, c.hidden), nn.GELU(), nn.Linear(c.hidden, 1))
-        self.parser = StepParser(self.tokenizer, c.relation_positions, c.max_positions)
+        self.parser = StepParser(self.tokenizer, c.relation_positions, c.max_positions, instruction_words(c))
         self._cache: dict[str, dict[int, torch.Tensor]] = {}  # rollouts' encoded parts by id, for `_cache_version`
         self._cache_version = -1
 
@@ -192,7 +194,7 @@ class GroundedPolicy(ActByScores, nn.Module):
         steps = [self.parser.parse(o) for o in observations]
         texts = [o["instruction"] for o in observations]
         row_of = {text: b for b, text in reversed(list(enumerate(texts)))}
-        instructions = pad_ids(self.tokenizer.encode(texts))
+        instructions = pad_ids(self.tokenizer.encode(texts), instruction_words(c))
         line_vecs, bearings, line_words, names = self._encode_parts(
             np.concatenate([s.line_parts for s in steps]), np.concatenate([s.line_bearings for s in steps]),
             instructions, row_of)

@@ -35,12 +35,13 @@ class LMPolicyConfig:
     word_dim: int = 32
     line_head: int = 12  # leading words of a line encoded by their position
     max_positions: int = 128  # instruction words + observation lines
+    max_instruction_words: int = 96  # an instruction's first words kept, so that a long one leaves room for lines
     dropout: float = 0.0  # the stream is seen a few times only; dropout slows learning more than it helps
     max_line_words: int = 16
 
     def __post_init__(self) -> None:
         check_settings(self, {"hidden": 1, "layers": 1, "heads": 1, "intermediate": 1, "word_dim": 1, "line_head": 1,
-                              "max_positions": 1, "max_line_words": 1, "dropout": 0.0},
+                              "max_positions": 1, "max_instruction_words": 1, "max_line_words": 1, "dropout": 0.0},
                        below={"dropout": 1.0}, divides=("heads", "hidden"))
 
 
@@ -52,6 +53,12 @@ def context_encoder(config: Any, attention_dropout: float) -> BertModel:
         intermediate_size=config.intermediate, max_position_embeddings=config.max_positions + 1,
         hidden_dropout_prob=config.dropout, attention_probs_dropout_prob=attention_dropout, type_vocab_size=2,
     ), add_pooling_layer=False)
+
+
+def instruction_words(config: Any) -> int:
+    """How many of an instruction's words a line policy reads: its first ones, at most `max_instruction_words`
+    and never more than the context holds (a TextWorld objective runs to 150 words; the lines must still fit)."""
+    return min(config.max_instruction_words, config.max_positions)
 
 
 def split_lines(text: str) -> list[str]:
@@ -175,7 +182,8 @@ class LMPolicy(ActByScores, nn.Module):
 
     def padded_scores(self, observations: Sequence[Observation]) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits ``[B, K]`` over candidates (``NEG_INF`` past each row's end) and the mask."""
-        instructions = pad_ids(self.tokenizer.encode([o["instruction"] for o in observations]))
+        instructions = pad_ids(self.tokenizer.encode([o["instruction"] for o in observations]),
+                               instruction_words(self.config))
         states, context_mask = self._context(observations, instructions)
         candidates = [list(o["candidates"]) for o in observations]
         flat = self._encode_lines(candidates, instructions)

@@ -42,10 +42,12 @@ class StepParser:
     Ids stay valid until :meth:`clear`, which the owner calls between batches once :meth:`full` says so.
     """
 
-    def __init__(self, tokenizer: WordTokenizer, leading: int, max_positions: int, limit: int = 200_000) -> None:
+    def __init__(self, tokenizer: WordTokenizer, leading: int, max_positions: int, instruction_words: int,
+                 limit: int = 200_000) -> None:
         self.tokenizer = tokenizer
         self.leading = leading
         self.max_positions = max_positions
+        self.instruction_words = instruction_words  # the instruction's first words kept
         self.limit = limit
         self.clear()
 
@@ -88,7 +90,7 @@ class StepParser:
     def _parse(self, instruction: str, observation: str, candidates: tuple[str, ...]) -> StepParts:
         lines = split_lines(observation)
         pieces = [split_line(t, True, self.leading) for t in lines]
-        words = len(self.tokenizer.encode([instruction])[0])
+        words = min(len(self.tokenizer.encode([instruction])[0]), self.instruction_words)
         kept = max(0, min(len(lines), self.max_positions - words))
         bare = tuple(rest for _, rest, _ in pieces)
         line_parts, line_bearings = self._intern(instruction, pieces)

@@ -52,6 +52,22 @@ def test_policy_state_dict_round_trip(household, policy):
     assert all(torch.equal(x, y) for x, y in zip(a.scores(obs), b.scores(obs)))
 
 
+@POLICIES
+def test_policy_reads_the_lines_after_an_instruction_longer_than_its_context(household, policy):
+    """A TextWorld objective runs to 150 words, more than the 128 positions: the policy keeps the instruction's
+    first `max_instruction_words` and still reads the observation's lines."""
+    obs = observations(household, 2)
+    long = [dict(o, instruction=" ".join([o["instruction"]] * 20)) for o in obs]
+    assert len(long[0]["instruction"].split()) > TINY[policy].max_positions
+    agent = policy(household.vocabulary(), TINY[policy], seed=1).eval()
+    scores = agent.scores(long)
+    assert [len(s) for s in scores] == [len(o["candidates"]) for o in obs]
+    other_room = dict(long[0], observation=long[1]["observation"], candidates=long[0]["candidates"])
+    assert not torch.equal(agent.scores([other_room])[0], scores[0]), "the lines still count"
+    cut = dict(long[0], instruction=" ".join(long[0]["instruction"].split()[:TINY[policy].max_instruction_words]))
+    assert torch.allclose(agent.scores([cut])[0], scores[0], atol=1e-6), "only the instruction's first words count"
+
+
 def test_grounded_policy_ties_actions_to_the_lines_of_what_they_name():
     lines = ("kitchen", "hand empty looking level", "microwave 1 abreast center 0 face ahead level closed off",
              "apple 1 abreast center 0 face ahead level hot at microwave 1",
