@@ -125,7 +125,7 @@ def execute(spec: RunSpec, out: Path, checkpoint_every: int = 0, resume: Resume 
     run = resume.run if resume is not None else RunDirectory.create(out, {
         **spec.to_dict(), "agent_spec": agent_spec(agent, spec.agent), "segments": list(schedule.segments),
         "provenance": provenance()})
-    meter, log = ComputeMeter(spec.seed), RunLog(run.path, loggers)
+    meter, log = ComputeMeter(spec.seed, len(schedule)), RunLog(run.path, loggers)
     with run:  # locked until the run ends: one writer per run directory
         if resume is not None:
             _check_segments(out, resume.stored_segments, schedule.segments)

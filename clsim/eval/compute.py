@@ -1,13 +1,14 @@
 """What a run computes, learning and evaluation apart: wall time of each, and FLOPs by torch's FLOP counter on a
 fixed sample, extrapolated.
 
-Counting every operation would slow a run by ~2.5x, so the meter counts a sample: the steps whose position hashes
-into 1 of `TRAIN_SAMPLE` (whatever the learner does at that step: forward, backward and optimiser passes; a run
-too short to hold one reports None), and
-every `EVAL_SAMPLE`-th eval point (the first included). Training FLOPs = mean FLOPs of a counted step x steps;
-evaluation FLOPs = FLOPs per counted episode x episodes evaluated. The sample depends only on the run's seed and
-positions, so a resumed run counts the same steps; counting changes no number of the run (the same operations
-run in the same order).
+Counting every operation would slow a run by ~2.5x, so the meter counts a sample: a fixed number of the run's
+steps, one in `TRAIN_SAMPLE` but at least `MIN_COUNTED_STEPS`, chosen as those whose (seed, position) hash lowest
+(whatever the learner does at such a step: forward, backward and optimiser passes), and every `EVAL_SAMPLE`-th eval
+point (the first included). The sample's size is fixed because a learner updates only when its stream batch is
+full: most steps cost nothing, and a sample of one or two steps (as 1-in-64 odds gave a 72-step run) estimated 0
+FLOPs for a run of 126 updates. Training FLOPs = mean FLOPs of a counted step x steps; evaluation FLOPs = FLOPs
+per counted episode x episodes evaluated. The sample depends only on the run's seed and length, so a resumed run
+counts the same steps; counting changes no number of the run (the same operations run in the same order).
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from typing import Any, TypeVar
 from torch.utils.flop_counter import FlopCounterMode
 
 T = TypeVar("T")
-TRAIN_SAMPLE = 64  # one step in this many is counted (~10 of the default run's 640)
+TRAIN_SAMPLE = 64  # one step in this many is counted (9 of the default run's 560)
+MIN_COUNTED_STEPS = 8  # and never fewer steps than this (all of a shorter run's)
 EVAL_SAMPLE = 10  # one eval point in this many is counted (the 1st and 11th of the default run's 19: the first
 # alone scores one segment's episodes, which cost less than the average)
-METHOD = (f"torch.utils.flop_counter on 1 in {TRAIN_SAMPLE} steps (by a hash of seed and position; mean x steps) "
-          f"and 1 in {EVAL_SAMPLE} eval points, the first included (per episode x episodes)")
+METHOD = ("torch.utils.flop_counter on {counted} of {steps} steps (those whose hash of seed and position is lowest; "
+          f"mean x steps) and 1 in {EVAL_SAMPLE} eval points, the first included (per episode x episodes)")
 
 
 def _counted(job: Callable[[], T]) -> tuple[T, int]:
@@ -37,6 +39,7 @@ def _counted(job: Callable[[], T]) -> tuple[T, int]:
 @dataclass
 class ComputeMeter:
     seed: int
+    run_steps: int  # the stream's length: the sample is drawn from its positions
     train_seconds: float = 0.0
     eval_seconds: float = 0.0
     steps: int = 0
@@ -45,10 +48,13 @@ class ComputeMeter:
     eval_episodes: int = 0
     counted_eval: list[tuple[int, int]] = field(default_factory=list)  # (FLOPs, episodes) of each counted point
 
+    def __post_init__(self) -> None:
+        self.sampled = sampled_positions(self.seed, self.run_steps)
+
     def train(self, position: int, job: Callable[[], T]) -> T:
-        """Run stream step `position`, timed, and counted if it falls in the sample."""
+        """Run stream step `position`, timed, and counted if it is in the sample."""
         start = time.perf_counter()
-        if zlib.crc32(f"{self.seed}/{position}".encode()) % TRAIN_SAMPLE == 0:
+        if position in self.sampled:
             result, flops = _counted(job)
             self.counted_steps.append(flops)
         else:
@@ -72,12 +78,13 @@ class ComputeMeter:
         return record
 
     def state_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self)  # the sample is not kept: seed and length give it again
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue a resumed run's count (checkpoints of runs older than the meter hold none: counted afresh)."""
         for name, value in state.items():
             setattr(self, name, list(map(tuple, value)) if name == "counted_eval" else value)
+        self.sampled = sampled_positions(self.seed, self.run_steps)
 
     def summary(self) -> dict[str, Any]:
         train = sum(self.counted_steps) / len(self.counted_steps) * self.steps if self.counted_steps else None
@@ -88,7 +95,14 @@ class ComputeMeter:
                 "train_flops": None if train is None else float(f"{train:.4g}"),
                 "eval_flops": None if evaluation is None else float(f"{evaluation:.4g}"),
                 "flops_counted_steps": len(self.counted_steps), "flops_counted_eval_points": len(self.counted_eval),
-                "eval_episodes": self.eval_episodes, "flops_method": METHOD}
+                "eval_episodes": self.eval_episodes,
+                "flops_method": METHOD.format(counted=len(self.sampled), steps=self.run_steps)}
+
+
+def sampled_positions(seed: int, steps: int) -> frozenset[int]:
+    """The stream positions whose FLOPs are counted: a fixed-size sample, the same in every process and resume."""
+    size = min(steps, max(MIN_COUNTED_STEPS, round(steps / TRAIN_SAMPLE)))
+    return frozenset(sorted(range(steps), key=lambda p: (zlib.crc32(f"{seed}/{p}".encode()), p))[:size])
 
 
 def episodes_in(record: dict[str, Any]) -> int:
