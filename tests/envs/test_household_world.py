@@ -1,5 +1,6 @@
 """The household world: ALFRED's task types, goal conditions, physics and Gymnasium conformance."""
 
+import random
 import warnings
 
 import gymnasium as gym
@@ -9,10 +10,10 @@ from gymnasium.utils.env_checker import check_env
 from clsim.envs import get_family
 from clsim.envs.household.catalogue import SCENE_TYPES, TASK_SCENES, TASK_TYPES, spoken
 from clsim.envs.household.env import HouseholdEnv, TextActions
-from clsim.envs.household.expert import goto
+from clsim.envs.household.expert import goto, next_action
 from clsim.envs.household.layout import UNSEEN_LAYOUTS, make_layout
-from clsim.envs.household.tasks import build_world, make_tasks
-from clsim.envs.household.world import ACTIONS, Thing, World
+from clsim.envs.household.tasks import build_world, make_tasks, run_expert
+from clsim.envs.household.world import ACTIONS, STOP, Thing, World
 
 EXPECTED_CONDITIONS = {
     "pick_and_place_simple": 1, "pick_two_obj_and_place": 2, "look_at_obj_in_light": 2,
@@ -43,6 +44,44 @@ def test_expert_solves_every_task_type_in_every_allowed_scene_type(behavior):
                 assert steps == info["expert_length"]
                 met, total = info["goal_conditions"]
                 assert met == total == EXPECTED_CONDITIONS[behavior] + bool(task.goal.get("sliced"))
+
+
+@pytest.mark.parametrize("behavior", TASK_TYPES)
+def test_the_expert_rollout_takes_the_actions_next_action_gives_at_every_step(behavior):
+    """A rollout follows one intent's moves without deciding again (the planning that makes a task): the actions
+    and subgoals must be those of asking the reactive expert afresh at every step."""
+    for scene_type in TASK_SCENES[behavior]:
+        for split in ("train", "unseen"):
+            for task in make_tasks(behavior, scene_type, split, 6, seed=5):
+                world = build_world(task.scene, task.behavior, task.goal, task.seed)
+                rollout = [(action, subgoal) for _, action, subgoal in run_expert(world.copy(), behavior, task.goal)]
+                asked = []
+                while not asked or asked[-1][0] != STOP:
+                    asked.append(next_action(world, behavior, task.goal))
+                    if asked[-1][0] != STOP:
+                        assert world.act(asked[-1][0]) is None
+                assert rollout == asked, task.id
+
+
+@pytest.mark.parametrize("behavior", TASK_TYPES)
+def test_the_advice_along_a_wandering_walk_is_what_next_action_gives_afresh(behavior):
+    """An episode decides the expert's intent once per change of the objects: wherever an agent that follows the
+    expert half the time wanders, picks things up or puts them down, its advice must be the reactive expert's
+    from that very state."""
+    env, rng = HouseholdEnv(max_steps=80), random.Random(3)
+    checked = holding = 0
+    for task in make_tasks(behavior, TASK_SCENES[behavior][0], "train", 5, seed=2):
+        obs, info = env.reset(options={"task": task})
+        done = False
+        while not done:
+            assert info["expert_action"] == next_action(env.world, behavior, task.goal)[0]
+            assert info["expert_action"] in obs["candidates"], "the advice is always admissible"
+            checked, holding = checked + 1, holding + (env.world.held is not None)
+            others = [c for c in obs["candidates"] if c != STOP]  # half the time the expert, else anything else
+            choice = info["expert_action"] if rng.random() < 0.5 else rng.choice(others)
+            obs, _, terminated, truncated, info = env.step(obs["candidates"].index(choice))
+            done = terminated or truncated
+    assert checked >= 150 and holding > 0, (checked, holding)  # the walks hold things too (advice by pose)
 
 
 def test_task_type_distribution_follows_alfred():

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Task, normalise_action
-from .expert import next_action
+from .expert import IntentFollower
 from .goals import goal_conditions, named_goal_conditions, skill_counts
 from .highlevel import HIGH_STOP, execute, high_level_actions, high_level_expert
 from .tasks import PlannedTask, build_world, run_expert
@@ -38,6 +38,7 @@ class HouseholdEpisode:
         self.terminated = self.truncated = False
         self.feedback = ""  # the last action's failure, shown before the next observation
         self._advice: dict[tuple, str] = {}  # expert_action's plans, by state
+        self._expert = IntentFollower(task.behavior, task.goal)
         self.met, self.total = goal_conditions(world, task.behavior, task.goal)
         self._offer()
 
@@ -94,13 +95,15 @@ class HouseholdEpisode:
 
         Planned once per state: only interactions change the objects (``World.changes`` counts
         them), so within an episode (changes, pose, horizon) names the whole state, and an
-        agent that walks back to where it stood gets the same advice without planning again.
+        agent that walks back to where it stood gets the same advice without planning again. At the
+        low level, the expert's intent is decided once per change of the objects and its moves are
+        found from each pose (:class:`~clsim.envs.household.expert.IntentFollower`).
         """
         world = self.world
         state = (world.changes, world.pose, world.horizon)
         if state not in self._advice:
             if self.action_level == "low":
-                self._advice[state] = next_action(world, self.task.behavior, self.task.goal)[0]
+                self._advice[state] = self._expert(world)[0]
             else:
                 self._advice[state] = high_level_expert(world, self.task.behavior, self.task.goal)
         return self._advice[state]

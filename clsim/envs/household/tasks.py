@@ -26,7 +26,7 @@ from .catalogue import (
     kind_of,
     spoken,
 )
-from .expert import APPLIANCE, next_action
+from .expert import APPLIANCE, IntentFollower
 from .goals import STATE_CHANGE, goal_conditions
 from .language import instruction_for, steps_for, template_words
 from .layout import LAYOUTS_PER_SCENE, SEEN_LAYOUTS, UNSEEN_LAYOUTS, Layout, Station, make_layout, parse_scene
@@ -127,8 +127,9 @@ def run_expert(world: World, behavior: str, goal: Mapping[str, Any],
     so the rollout never copies the world; without it only actions and subgoals are kept.
     """
     trace: list[tuple[R | None, str, tuple]] = []
+    expert = IntentFollower(behavior, goal)
     for _ in range(EXPERT_STEP_LIMIT):
-        action, subgoal = next_action(world, behavior, goal)
+        action, subgoal = expert(world)
         trace.append((record(world) if record else None, action, subgoal))
         if action == STOP:
             return trace
