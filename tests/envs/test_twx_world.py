@@ -2,6 +2,7 @@
 every split, tasks and demonstrations are the same in every process, candidates hold the expert's action, and
 no action raises."""
 
+import os
 import subprocess
 import sys
 
@@ -137,3 +138,23 @@ def test_the_evaluators_episodes_play_as_the_env_does_without_the_gold_agent(twx
     fast = rollout(twx, RandomAgent(2), tasks, max_steps=15)
     assert fast == _rollout_envs(twx, RandomAgent(2), tasks, 15, greedy=True)
     assert all(r.facts is not None and 0.0 <= r.facts["score"] <= 1.0 for r in fast)
+
+
+@pytest.mark.parametrize("user_options, ceiling", [(None, 1024**3), ("-Xmx256m", 256 * 1024**2)])
+def test_a_pooled_game_server_has_a_bounded_java_heap(monkeypatch, user_options, ceiling):
+    """The JVM's default heap ceiling is a quarter of the machine: 8 ScienceWorld servers outgrew 24 GB. A pooled
+    server gets 1 GB unless the user's JAVA_TOOL_OPTIONS sets its own; the variable is left as it was."""
+    from clsim.envs.textworlds import twx
+    from clsim.envs.textworlds.servers import ServerPool
+
+    if user_options is None:
+        monkeypatch.delenv("JAVA_TOOL_OPTIONS", raising=False)
+    else:
+        monkeypatch.setenv("JAVA_TOOL_OPTIONS", user_options)
+    server = ServerPool(twx.start_server).take()
+    try:
+        assert 0 < server._gateway.jvm.java.lang.Runtime.getRuntime().maxMemory() <= ceiling
+    finally:
+        server._gateway.shutdown()
+    assert os.environ.get("JAVA_TOOL_OPTIONS") == user_options
+    assert requirements.java_version().startswith(("openjdk", "java")), "the JVM's echo of the options is skipped"

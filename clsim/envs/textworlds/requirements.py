@@ -24,7 +24,8 @@ def java_version() -> str | None:
         done = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    lines = (done.stderr or done.stdout).strip().splitlines()
+    lines = [line for line in (done.stderr or done.stdout).strip().splitlines()
+             if not line.startswith("Picked up ")]  # the JVM's echo of JAVA_TOOL_OPTIONS comes first
     return lines[0] if done.returncode == 0 and lines else None
 
 
