@@ -95,24 +95,19 @@ def goto(world: World, station: Station) -> str | None:
     raise RuntimeError(f"no path to {station.name} from {world.pose}")  # layouts are connected
 
 
-def _at(station: Station, action: str, subgoal: Subgoal) -> Intent:
-    """Go to `station`, open it if it must be open, then do `action`."""
-    return Intent(action, subgoal, station)
-
-
 def _acquire(world: World, things: list[Thing]) -> Intent:
     """Pick up the nearest of `things`, preferring ones in plain sight."""
     if world.held is not None:
         return _put_away(world)
     thing = min(things, key=lambda t: (not world.is_open(world.station_of(t)), _number(t.name)))
-    return _at(world.station_of(thing), f"PickupObject {thing.name}", ("pickup", thing.kind))
+    return Intent(f"PickupObject {thing.name}", ("pickup", thing.kind), world.station_of(thing))
 
 
 def _deliver(world: World, kind: str) -> Intent:
     held = world.held
     stations = [s for s in world.layout.stations if s.kind == kind and s.type.accepts(held.type)]
     station = _first(stations)
-    return _at(station, f"PutObject {station.name}", ("put", held.kind, kind))
+    return Intent(f"PutObject {station.name}", ("put", held.kind, kind), station)
 
 
 def _put_away(world: World, avoid: str | None = None) -> Intent:
@@ -137,16 +132,16 @@ def _process(world: World, thing: Thing, change: str) -> Intent:
     if change == "clean":
         faucet = station.fixtures[0]
         if not thing.clean:
-            return _at(station, f"ToggleObjectOn {faucet}", subgoal)
+            return Intent(f"ToggleObjectOn {faucet}", subgoal, station)
         if faucet in world.switched_on:
-            return _at(station, f"ToggleObjectOff {faucet}", subgoal)
+            return Intent(f"ToggleObjectOff {faucet}", subgoal, station)
     elif not getattr(thing, change):
         if station.name in world.opened:
-            return _at(station, f"CloseObject {station.name}", subgoal)
-        return _at(station, f"ToggleObjectOn {station.name}", subgoal)
+            return Intent(f"CloseObject {station.name}", subgoal, station)
+        return Intent(f"ToggleObjectOn {station.name}", subgoal, station)
     elif on:
-        return _at(station, f"ToggleObjectOff {station.name}", subgoal)
-    return _at(station, f"PickupObject {thing.name}", subgoal)
+        return Intent(f"ToggleObjectOff {station.name}", subgoal, station)
+    return Intent(f"PickupObject {thing.name}", subgoal, station)
 
 
 def _change_then_place(world: World, behavior: str, goal: Mapping[str, Any]) -> Intent:
@@ -156,7 +151,7 @@ def _change_then_place(world: World, behavior: str, goal: Mapping[str, Any]) -> 
         if getattr(held, change):
             return _deliver(world, goal["receptacle"])
         appliance = _first([s for s in world.layout.stations if s.kind == APPLIANCE[change]])
-        return _at(appliance, f"PutObject {appliance.name}", (VERB[change], held.kind))
+        return Intent(f"PutObject {appliance.name}", (VERB[change], held.kind), appliance)
     in_appliance = [t for t in cands if t.location in world.layout.by_name
                     and world.layout.by_name[t.location].kind == APPLIANCE[change]]
     if in_appliance and held is None:
@@ -174,7 +169,7 @@ def _movable(world: World, goal: Mapping[str, Any]) -> Intent:
     if held in cands:
         empty = [m for m in world.things.values() if m.kind == mrecep and m.location != HAND]
         m = min(empty, key=lambda m: _number(m.name))
-        return _at(world.station_of(m), f"PutObject {m.name}", ("put", held.kind, mrecep))
+        return Intent(f"PutObject {m.name}", ("put", held.kind, mrecep), world.station_of(m))
     return _acquire(world, filled or cands)
 
 
@@ -208,7 +203,7 @@ def intent(world: World, behavior: str, goal: Mapping[str, Any]) -> Intent:
         if held is not None and held.type.knife:
             whole = [t for t in world.things.values() if t.kind == obj and not t.sliced]
             thing = min(whole, key=lambda t: _number(t.name))
-            return _at(world.station_of(thing), f"SliceObject {thing.name}", ("slice", obj))
+            return Intent(f"SliceObject {thing.name}", ("slice", obj), world.station_of(thing))
         return _acquire(world, [t for t in world.things.values() if t.type.knife])
     cands = targets(world, goal)
     if held is not None and held.type.knife and held not in cands:
@@ -225,7 +220,7 @@ def intent(world: World, behavior: str, goal: Mapping[str, Any]) -> Intent:
             station = _first(hosts)
             switch = station.name if station.kind == lamp else next(
                 f for f in station.fixtures if kind_of(f) == lamp)
-            return _at(station, f"ToggleObjectOn {switch}", ("toggle", lamp))
+            return Intent(f"ToggleObjectOn {switch}", ("toggle", lamp), station)
         return _acquire(world, cands)
     receptacle = goal["receptacle"]
     if held in cands and not in_receptacle(world, held, receptacle):
