@@ -5,6 +5,7 @@ import warnings
 
 import gymnasium as gym
 import pytest
+from conftest import play_to_end
 from gymnasium.utils.env_checker import check_env
 
 from clsim.envs import get_family
@@ -70,17 +71,17 @@ def test_the_advice_along_a_wandering_walk_is_what_next_action_gives_afresh(beha
     from that very state."""
     env, rng = HouseholdEnv(max_steps=80), random.Random(3)
     checked = holding = 0
+
+    def check_then_wander(obs, info):
+        nonlocal checked, holding
+        assert info["expert_action"] == next_action(env.world, behavior, env.task.goal)[0]
+        assert info["expert_action"] in obs["candidates"], "the advice is always admissible"
+        checked, holding = checked + 1, holding + (env.world.held is not None)
+        others = [c for c in obs["candidates"] if c != STOP]  # half the time the expert, else anything else
+        return obs["candidates"].index(info["expert_action"] if rng.random() < 0.5 else rng.choice(others))
+
     for task in make_tasks(behavior, TASK_SCENES[behavior][0], "train", 5, seed=2):
-        obs, info = env.reset(options={"task": task})
-        done = False
-        while not done:
-            assert info["expert_action"] == next_action(env.world, behavior, task.goal)[0]
-            assert info["expert_action"] in obs["candidates"], "the advice is always admissible"
-            checked, holding = checked + 1, holding + (env.world.held is not None)
-            others = [c for c in obs["candidates"] if c != STOP]  # half the time the expert, else anything else
-            choice = info["expert_action"] if rng.random() < 0.5 else rng.choice(others)
-            obs, _, terminated, truncated, info = env.step(obs["candidates"].index(choice))
-            done = terminated or truncated
+        play_to_end(env, task, check_then_wander)
     assert checked >= 150 and holding > 0, (checked, holding)  # the walks hold things too (advice by pose)
 
 
