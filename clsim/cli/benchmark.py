@@ -92,7 +92,7 @@ def benchmark(
         runner = make_executor(executor, address)
     console.print(f"[bold]clsim benchmark[/] {len(jobs)} runs ({len(names)} learners x orders {orders} x seeds "
                   f"{seeds}) on {executor}, {threads} thread(s) each -> {out}")
-    _exit_if_failed(_report(_run_jobs(runner, jobs), out / "report"))
+    _conclude(_run_jobs(runner, jobs), out / "report")
 
 
 def learner_list(learners: str) -> list[str]:
@@ -123,11 +123,17 @@ def _run_jobs(runner: Any, jobs: list[Job]) -> list[JobResult]:
         return runner.map(jobs, on_done)
 
 
-def _report(results: list[JobResult], directory: Path) -> list[JobResult]:
-    """One report over the runs that finished (none: no report); returns `results`."""
+def _conclude(results: list[JobResult], directory: Path) -> None:
+    """The report of the runs that finished, then exit 1 naming the runs that failed, if any."""
+    _report(results, directory)
+    _exit_if_failed(results)
+
+
+def _report(results: list[JobResult], directory: Path) -> None:
+    """One report over the runs that finished (none: no report)."""
     finished = [r.job.out for r in results if r.status != "failed"]
     if not finished:
-        return results
+        return
     try:
         rows = [read_run(path) for path in finished]
         groups = write_report(rows, directory)
@@ -135,7 +141,6 @@ def _report(results: list[JobResult], directory: Path) -> list[JobResult]:
         fail(f"cannot write the report: {error}")
     print_report(console, rows, groups)
     console.print(f"wrote [bold]{directory}[/] (report.md, runs.csv, plots) from {len(finished)} run(s)")
-    return results
 
 
 def _exit_if_failed(results: list[JobResult]) -> None:
