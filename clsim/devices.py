@@ -7,10 +7,9 @@ come back afterwards. CPU and float32 are the defaults, and the only placement t
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import torch
 
@@ -49,7 +48,7 @@ def placed(device: str = "cpu", dtype: str = "float32") -> Iterator[None]:
     # entered only when the run's device is not already the default one
     same = torch.device(device) == torch.get_default_device()
     try:
-        with contextlib.nullcontext() if same else torch.device(device):
+        with nullcontext() if same else torch.device(device):
             yield
     finally:
         torch.set_default_dtype(previous)
